@@ -1,0 +1,77 @@
+import { FraudError } from '../core/errors/index.ts';
+
+/**
+ * Platform configuration, read once from the environment at start-up, validated and frozen.
+ * Every infrastructure part is embedded unless its variable is set.
+ */
+export interface PlatformConfig {
+  /** `KAFKA_BROKERS` (comma-separated host:port). Unset: the in-process bus. */
+  readonly kafkaBrokers: readonly string[] | null;
+  /** `KAFKA_CLIENT_ID`, default `fraud`. */
+  readonly kafkaClientId: string;
+  /** `REDIS_URL`. Unset: in-memory feature state. */
+  readonly redisUrl: string | null;
+  /** `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`. Unset: the in-process graph. */
+  readonly neo4j: { readonly uri: string; readonly user: string; readonly password: string } | null;
+  /** `DATABASE_URL`. Unset: embedded PostgreSQL under the data directory. */
+  readonly databaseUrl: string | null;
+  /** `FRAUD_MODEL` (a directory or `models:/name@alias`). Default: the shipped model, if present. */
+  readonly model: string | null;
+  /** `FRAUD_RULES` (a rule set file). Default: `rules/default.yaml`. */
+  readonly rulesFile: string | null;
+  /** `FRAUD_DATA_DIR`, default `.data/` in the repository. */
+  readonly dataDir: string;
+  /** `FRAUD_API_HOST` (default 127.0.0.1) and `FRAUD_API_PORT` (default 8080). */
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** `FRAUD_PARTITIONS`: partitions for created topics, default 6. */
+  readonly partitions: number;
+  /** `LOG_LEVEL`, default `info`. */
+  readonly logLevel: string;
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new FraudError('FRAUD_CONFIG_INVALID', `${name} must be an integer in [${min}, ${max}], got '${raw}'`);
+  }
+  return n;
+}
+
+function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | null {
+  const v = env[name]?.trim();
+  return v ? v : null;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.env['FRAUD_ROOT'] ?? process.cwd()): PlatformConfig {
+  const brokers = nonEmpty(env, 'KAFKA_BROKERS');
+  const kafkaBrokers = brokers ? brokers.split(',').map((b) => b.trim()).filter(Boolean) : null;
+  for (const b of kafkaBrokers ?? []) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(b)) {
+      throw new FraudError('FRAUD_CONFIG_INVALID', `KAFKA_BROKERS entry '${b}' must be host:port`);
+    }
+  }
+  const neo4jUri = nonEmpty(env, 'NEO4J_URI');
+  return Object.freeze({
+    kafkaBrokers: kafkaBrokers ? Object.freeze(kafkaBrokers) : null,
+    kafkaClientId: nonEmpty(env, 'KAFKA_CLIENT_ID') ?? 'fraud',
+    redisUrl: nonEmpty(env, 'REDIS_URL'),
+    neo4j: neo4jUri
+      ? Object.freeze({
+          uri: neo4jUri,
+          user: nonEmpty(env, 'NEO4J_USER') ?? 'neo4j',
+          password: nonEmpty(env, 'NEO4J_PASSWORD') ?? 'neo4j',
+        })
+      : null,
+    databaseUrl: nonEmpty(env, 'DATABASE_URL'),
+    model: nonEmpty(env, 'FRAUD_MODEL'),
+    rulesFile: nonEmpty(env, 'FRAUD_RULES'),
+    dataDir: nonEmpty(env, 'FRAUD_DATA_DIR') ?? `${root}/.data`,
+    apiHost: nonEmpty(env, 'FRAUD_API_HOST') ?? '127.0.0.1',
+    apiPort: intVar(env, 'FRAUD_API_PORT', 8080, 0, 65535),
+    partitions: intVar(env, 'FRAUD_PARTITIONS', 6, 1, 1024),
+    logLevel: nonEmpty(env, 'LOG_LEVEL') ?? 'info',
+  });
+}

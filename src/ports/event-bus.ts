@@ -1,0 +1,51 @@
+/**
+ * Event bus port: Kafka in production (`KAFKA_BROKERS`), an in-process bus by default.
+ * Both keep Kafka's guarantees the pipeline relies on: per-key order (a key always maps to
+ * one partition), consumer groups that share partitions, and at-least-once delivery with
+ * explicit commits of processed offsets.
+ */
+export interface OutgoingMessage {
+  readonly key: string | null;
+  readonly value: Buffer | string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Producer send time (epoch ms); defaults to now. Latency is measured from it. */
+  readonly timestamp?: number;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: number;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. Default: `latest`. */
+  readonly from?: 'earliest' | 'latest';
+  /** Upper bound on records per batch handed to the handler. Default 500. */
+  readonly maxBatchSize?: number;
+}
+
+/** A consumer-group membership. Batches hold records in offset order per partition. */
+export interface Subscription {
+  /** Pulls the next batch; resolves to `null` once the subscription is closed. Not pulling is back-pressure. */
+  next(): Promise<ConsumedRecord[] | null>;
+  /** Commits, per partition, the offset after the highest given record. */
+  commit(records: readonly ConsumedRecord[]): Promise<void>;
+  /** Leaves the group; partitions move to the remaining members. */
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  readonly kind: 'memory' | 'kafka';
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Creates missing topics (idempotent). */
+  ensureTopics(topics: readonly { name: string; partitions: number; compacted?: boolean }[]): Promise<void>;
+  close(): Promise<void>;
+}
