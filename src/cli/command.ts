@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { FraudError } from '../core/errors/index.ts';
 
 /**
@@ -33,7 +33,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new FraudError('FRAUD_USAGE', `--${name} must be a non-negative number, got '${value}'`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new FraudError('FRAUD_USAGE', `--${name} must be a non-negative number, got '${value}'`);
   return n;
 }
 
@@ -50,7 +51,11 @@ export function subcommands(
       return sub === undefined ? 2 : 0;
     }
     const run = subs[sub];
-    if (!run) throw new FraudError('FRAUD_USAGE', `unknown subcommand '${group} ${sub}'; see 'bin/fraud ${group} --help'`);
+    if (!run)
+      throw new FraudError(
+        'FRAUD_USAGE',
+        `unknown subcommand '${group} ${sub}'; see 'bin/fraud ${group} --help'`,
+      );
     return run(rest);
   };
 }

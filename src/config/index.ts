@@ -35,7 +35,10 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new FraudError('FRAUD_CONFIG_INVALID', `${name} must be an integer in [${min}, ${max}], got '${raw}'`);
+    throw new FraudError(
+      'FRAUD_CONFIG_INVALID',
+      `${name} must be an integer in [${min}, ${max}], got '${raw}'`,
+    );
   }
   return n;
 }
@@ -45,9 +48,17 @@ function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | null {
   return v ? v : null;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.env['FRAUD_ROOT'] ?? process.cwd()): PlatformConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  root = process.env['FRAUD_ROOT'] ?? process.cwd(),
+): PlatformConfig {
   const brokers = nonEmpty(env, 'KAFKA_BROKERS');
-  const kafkaBrokers = brokers ? brokers.split(',').map((b) => b.trim()).filter(Boolean) : null;
+  const kafkaBrokers = brokers
+    ? brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
+    : null;
   for (const b of kafkaBrokers ?? []) {
     if (!/^[^:\s]+:\d{1,5}$/.test(b)) {
       throw new FraudError('FRAUD_CONFIG_INVALID', `KAFKA_BROKERS entry '${b}' must be host:port`);

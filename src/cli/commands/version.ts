@@ -6,7 +6,9 @@ const command: Command = {
   usage: 'Usage: bin/fraud version',
   async run() {
     const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`fraud ${pkg.version} (node ${process.version})\n`);
   },
 };

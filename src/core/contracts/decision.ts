@@ -14,7 +14,9 @@ export const RuleHitSchema = Type.Object(
     action: Type.String({ description: 'approve | review | block | score' }),
     reason: Type.String(),
     score_contribution: Type.Optional(Type.Number()),
-    shadow: Type.Optional(Type.Boolean({ description: 'Shadow rules are recorded but never change a decision.' })),
+    shadow: Type.Optional(
+      Type.Boolean({ description: 'Shadow rules are recorded but never change a decision.' }),
+    ),
     values: Type.Record(Type.String(), Scalar),
   },
   { additionalProperties: false },

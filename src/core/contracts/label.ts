@@ -13,7 +13,12 @@ export const LabelSchema = Type.Object(
     labeled_at: Type.String({ pattern: UTC_TIMESTAMP_PATTERN }),
     scenario: Type.Optional(Type.String({ description: 'Simulator scenario that produced it, if any.' })),
     source: Type.Optional(
-      Type.Union([Type.Literal('simulator'), Type.Literal('chargeback'), Type.Literal('analyst'), Type.Literal('import')]),
+      Type.Union([
+        Type.Literal('simulator'),
+        Type.Literal('chargeback'),
+        Type.Literal('analyst'),
+        Type.Literal('import'),
+      ]),
     ),
     labeled_by: Type.Optional(Type.String()),
   },

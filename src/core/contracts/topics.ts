@@ -6,6 +6,7 @@ export const TOPICS = {
   alerts: 'alerts',
   dlq: 'transactions.dlq',
   labels: 'labels',
+  labelsDlq: 'labels.dlq',
   rules: 'rules',
   models: 'models',
 } as const;

@@ -21,8 +21,7 @@ const StringEnum = <T extends readonly string[]>(values: T, description: string)
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 
 /** ISO-8601 in UTC (`Z` or `+00:00`), optional fractional seconds. */
-export const UTC_TIMESTAMP_PATTERN =
-  '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|\\+00:00)$';
+export const UTC_TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|\\+00:00)$';
 
 export const TransactionSchema = Type.Object(
   {
@@ -32,11 +31,19 @@ export const TransactionSchema = Type.Object(
       format: 'date-time',
       description: 'Event time, ISO-8601 UTC.',
     }),
-    amount: Type.Number({ exclusiveMinimum: 0, maximum: 1e12, description: 'Positive amount in `currency`.' }),
+    amount: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e12,
+      description: 'Positive amount in `currency`.',
+    }),
     currency: StringEnum(ISO_4217, 'ISO-4217 currency code.'),
     card_id: Id('Card identifier (the Kafka message key).'),
     merchant_id: Id('Merchant identifier.'),
-    merchant_category: Type.String({ minLength: 1, maxLength: 64, description: 'Merchant category, e.g. retail.' }),
+    merchant_category: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Merchant category, e.g. retail.',
+    }),
     customer_id: Id('Customer identifier.'),
     merchant_country: StringEnum(ISO_3166_ALPHA2, 'ISO-3166 alpha-2 country of the merchant.'),
     card_present: Type.Boolean({ description: 'Whether the card was physically present.' }),

@@ -34,11 +34,20 @@ export function fieldIssues(errors: readonly ErrorObject[] | null | undefined): 
       field = [field, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.');
       message = 'is required';
     } else if (e.keyword === 'additionalProperties') {
-      field = [field, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.');
+      field = [field, (e.params as { additionalProperty: string }).additionalProperty]
+        .filter(Boolean)
+        .join('.');
       message = 'is not a field of the contract';
     } else if (e.keyword === 'anyOf' || e.keyword === 'enum') {
       // Unions of literals (currency, country) report one `const` error per member; say it once.
-      message = field === 'currency' ? 'must be an ISO-4217 currency code' : field === 'merchant_country' ? 'must be an ISO-3166 alpha-2 country code' : field === 'ip_address' ? 'must be an IPv4 or IPv6 address' : 'has an invalid value';
+      message =
+        field === 'currency'
+          ? 'must be an ISO-4217 currency code'
+          : field === 'merchant_country'
+            ? 'must be an ISO-3166 alpha-2 country code'
+            : field === 'ip_address'
+              ? 'must be an IPv4 or IPv6 address'
+              : 'has an invalid value';
     } else {
       message = e.message ?? 'is invalid';
     }
@@ -53,13 +62,23 @@ export type ParseResult = { ok: true; transaction: Transaction } | { ok: false; 
 /** Parses and validates raw bytes from Kafka or HTTP against the `transactions` contract. */
 export function parseTransaction(raw: Uint8Array | string, maxBytes = 64 * 1024): ParseResult {
   if (raw.length > maxBytes) {
-    return { ok: false, error: new FraudError('FRAUD_INPUT_TOO_LARGE', `payload of ${raw.length} bytes exceeds ${maxBytes}`) };
+    return {
+      ok: false,
+      error: new FraudError('FRAUD_INPUT_TOO_LARGE', `payload of ${raw.length} bytes exceeds ${maxBytes}`),
+    };
   }
   let value: unknown;
   try {
-    value = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    value = JSON.parse(
+      typeof raw === 'string'
+        ? raw
+        : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'),
+    );
   } catch (err) {
-    return { ok: false, error: new FraudError('FRAUD_INPUT_NOT_JSON', `payload is not JSON: ${(err as Error).message}`) };
+    return {
+      ok: false,
+      error: new FraudError('FRAUD_INPUT_NOT_JSON', `payload is not JSON: ${(err as Error).message}`),
+    };
   }
   return checkTransaction(value);
 }
@@ -71,5 +90,8 @@ export function checkTransaction(value: unknown): ParseResult {
   }
   const details = fieldIssues(validators.transaction.errors);
   const summary = details.map((d) => `${d.field} ${d.message}`).join('; ');
-  return { ok: false, error: new FraudError('FRAUD_INPUT_INVALID', `invalid transaction: ${summary}`, { details }) };
+  return {
+    ok: false,
+    error: new FraudError('FRAUD_INPUT_INVALID', `invalid transaction: ${summary}`, { details }),
+  };
 }

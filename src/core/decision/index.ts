@@ -1,63 +1,37 @@
-import type { Decision, RuleHit, Transaction } from '../contracts/index.ts';
+export { CompiledPolicy, GRAPH_REASON } from './policy.ts';
+export type { DecisionFacts, DecisionOutcome, DecisionPolicy, Thresholds } from './types.ts';
 
-/** Everything known about one transaction at decision time. */
-export interface DecisionFacts {
-  readonly transaction: Transaction;
-  /** Feature vector in catalogue order (`core/features`); NaN = missing. */
-  readonly features: Float64Array;
-  /** Champion model probability, or null when no model is loaded or it failed. */
-  readonly modelScore: number | null;
-  /** Graph signals, or undefined when missing or stale. */
-  readonly graph: Readonly<Record<string, number | null>> | undefined;
-}
-
-export interface DecisionOutcome {
-  readonly decision: Decision;
-  /** Final risk score in [0,1]. */
-  readonly score: number;
-  /** Most decisive first; never empty. */
-  readonly reasons: string[];
-  readonly ruleHits: RuleHit[];
-  readonly shadowHits: RuleHit[];
-  /** Signals that were missing, so a reviewer knows what the decision could not see. */
-  readonly missingSignals: string[];
-}
+import type { Decision } from '../contracts/index.ts';
+import type { DecisionPolicy, Thresholds } from './types.ts';
 
 /**
- * A compiled, immutable decision policy: rule set + lists + score thresholds. Swapping the
- * active policy is one reference assignment, so a decision never mixes two versions.
- */
-export interface DecisionPolicy {
-  /** Recorded as `rule_set_version` on every score. */
-  readonly version: string;
-  decide(facts: DecisionFacts): DecisionOutcome;
-}
-
-export interface Thresholds {
-  /** Score at or above which a transaction goes to review. */
-  readonly review: number;
-  /** Score at or above which it is blocked. */
-  readonly block: number;
-}
-
-/**
- * PLACEHOLDER baseline until the rules issue (#4) lands: thresholds on the model score, and
- * human review as the fallback when there is no model score.
+ * Model-thresholds-only policy, for tests and for a processor started without any rule set:
+ * human review is the fallback when there is no model score. Production uses the compiled
+ * rule set policy (`loadDecisionPolicy` in `services/rules-engine`).
  */
 export function baselinePolicy(thresholds: Thresholds = { review: 0.5, block: 0.9 }): DecisionPolicy {
   return {
     version: 'baseline',
     decide(facts) {
       const missingSignals: string[] = [];
+      if (facts.modelScore === null) missingSignals.push('model');
       if (facts.graph === undefined) missingSignals.push('graph');
       if (facts.modelScore === null) {
-        missingSignals.push('model');
-        return { decision: 'review', score: 0.5, reasons: ['model_unavailable'], ruleHits: [], shadowHits: [], missingSignals };
+        return {
+          decision: 'review',
+          score: 0.5,
+          reasons: ['model_unavailable'],
+          ruleHits: [],
+          shadowHits: [],
+          missingSignals,
+        };
       }
       const s = facts.modelScore;
-      const decision: Decision = s >= thresholds.block ? 'block' : s >= thresholds.review ? 'review' : 'approve';
+      const decision: Decision =
+        s >= thresholds.block ? 'block' : s >= thresholds.review ? 'review' : 'approve';
       const reason = decision === 'approve' ? 'low_risk' : 'high_model_score';
       return { decision, score: s, reasons: [reason], ruleHits: [], shadowHits: [], missingSignals };
     },
   };
 }
+export { compilePolicy, type PolicyCompiler, type PolicyDeps, policyCompiler } from './compile-policy.ts';

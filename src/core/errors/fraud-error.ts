@@ -13,7 +13,11 @@ export class FraudError extends Error {
   readonly deadLetter: boolean;
   readonly details: readonly FieldIssue[];
 
-  constructor(code: ErrorCode, message: string, options: { details?: readonly FieldIssue[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: readonly FieldIssue[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     const entry = ERROR_CATALOGUE[code];
     this.name = 'FraudError';

@@ -1,0 +1,223 @@
+import { Admin, Consumer, type Message, Producer } from '@platformatic/kafka';
+import { FraudError } from '../../core/errors/index.ts';
+import type {
+  ConsumedRecord,
+  EventBus,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from '../../ports/index.ts';
+
+/** Options of the Kafka event bus. */
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  /** Default `fraud`. */
+  readonly clientId?: string;
+  /** Broker acknowledgements for produced records: -1 (all in-sync replicas, default) or 1. */
+  readonly acks?: -1 | 1;
+}
+
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+// Offsets are committed through the client's own per-message commit, which funnels concurrent
+// commits into one monotonic in-flight request per partition (a raw Consumer#commit could let a
+// lower offset overwrite a higher one). The record keeps a handle to it here.
+const commitHandles = new WeakMap<ConsumedRecord, RawMessage>();
+
+function toRecord(m: RawMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of m.headers) headers[k.toString()] = v.toString();
+  const record: ConsumedRecord = {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key && m.key.length > 0 ? m.key.toString() : null,
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+  commitHandles.set(record, m);
+  return record;
+}
+
+class KafkaSubscription implements Subscription {
+  private closed = false;
+  private failure: Error | null = null;
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  private readonly stream: Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['consume']>>;
+  private readonly maxBatchSize: number;
+
+  constructor(
+    consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+    stream: Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>['consume']>>,
+    maxBatchSize: number,
+  ) {
+    this.consumer = consumer;
+    this.stream = stream;
+    this.maxBatchSize = maxBatchSize;
+    stream.on('error', (err: Error) => {
+      this.failure = err;
+    });
+  }
+
+  async next(): Promise<ConsumedRecord[] | null> {
+    for (;;) {
+      if (this.closed) return null;
+      if (this.failure) {
+        throw new FraudError(
+          'FRAUD_DEPENDENCY_UNAVAILABLE',
+          `Kafka consumer failed: ${this.failure.message}`,
+          {
+            cause: this.failure,
+          },
+        );
+      }
+      // Drain what the stream has buffered, without waiting to fill the batch: latency first.
+      // Not calling next() leaves the stream full, which stops fetching (back-pressure).
+      const batch: ConsumedRecord[] = [];
+      while (batch.length < this.maxBatchSize) {
+        const m = this.stream.read() as RawMessage | null;
+        if (m === null) break;
+        batch.push(toRecord(m));
+      }
+      if (batch.length > 0) return batch;
+      if (this.stream.destroyed || this.stream.readableEnded) return null;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.stream.off('readable', done);
+          this.stream.off('close', done);
+          this.stream.off('error', done);
+          resolve();
+        };
+        this.stream.on('readable', done);
+        this.stream.on('close', done);
+        this.stream.on('error', done);
+      });
+    }
+  }
+
+  async commit(records: readonly ConsumedRecord[]): Promise<void> {
+    const last = new Map<string, ConsumedRecord>();
+    for (const r of records) {
+      const key = `${r.topic}:${r.partition}`;
+      const prev = last.get(key);
+      if (!prev || prev.offset < r.offset) last.set(key, r);
+    }
+    await Promise.all(
+      [...last.values()].map(async (r) => {
+        const handle = commitHandles.get(r);
+        if (!handle) throw new FraudError('FRAUD_INTERNAL', 'record was not consumed by this subscription');
+        await handle.commit();
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stream.close().catch(() => {});
+    await this.consumer.close(true).catch(() => {});
+  }
+}
+
+/** The production event bus: Apache Kafka through @platformatic/kafka (pure TypeScript client). */
+export class KafkaBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly options: Required<KafkaBusOptions>;
+  private producer: Producer<Buffer, Buffer, string, string> | null = null;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(options: KafkaBusOptions) {
+    this.options = { clientId: 'fraud', acks: -1, ...options };
+  }
+
+  private getProducer(): Producer<Buffer, Buffer, string, string> {
+    this.producer ??= new Producer({
+      clientId: `${this.options.clientId}-producer`,
+      bootstrapBrokers: [...this.options.brokers],
+      acks: this.options.acks,
+      autocreateTopics: false,
+      serializers: {
+        headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
+        headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
+      },
+    });
+    return this.producer;
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    try {
+      await this.getProducer().send({
+        messages: messages.map((m) => ({
+          topic,
+          key: m.key === null ? undefined : Buffer.from(m.key),
+          value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+          ...(m.headers ? { headers: m.headers as Record<string, string> } : {}),
+          ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
+        })),
+      });
+    } catch (err) {
+      throw new FraudError(
+        'FRAUD_DEPENDENCY_UNAVAILABLE',
+        `Kafka produce to '${topic}' failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: `${this.options.clientId}-${options.groupId}`,
+      groupId: options.groupId,
+      bootstrapBrokers: [...this.options.brokers],
+      autocommit: false,
+      // Short timeouts so that a killed member's partitions move to the survivors quickly.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 15_000,
+      maxWaitTime: 50,
+      highWaterMark: Math.max(1024, (options.maxBatchSize ?? 500) * 4),
+    });
+    const stream = await consumer.consume({
+      topics: [...options.topics],
+      mode: 'committed',
+      fallbackMode: options.from ?? 'latest',
+    });
+    const sub = new KafkaSubscription(consumer, stream, options.maxBatchSize ?? 500);
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  async ensureTopics(
+    topics: readonly { name: string; partitions: number; compacted?: boolean }[],
+  ): Promise<void> {
+    const admin = new Admin({
+      clientId: `${this.options.clientId}-admin`,
+      bootstrapBrokers: [...this.options.brokers],
+    });
+    try {
+      const existing = new Set(await admin.listTopics());
+      for (const t of topics) {
+        if (existing.has(t.name)) continue;
+        await admin.createTopics({
+          topics: [t.name],
+          partitions: t.partitions,
+          replicas: 1,
+          ...(t.compacted ? { configs: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+        });
+      }
+    } finally {
+      await admin.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscriptions) await s.close();
+    this.subscriptions.clear();
+    await this.producer?.close(true);
+    this.producer = null;
+  }
+}

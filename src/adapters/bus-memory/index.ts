@@ -1,0 +1,268 @@
+import type {
+  ConsumedRecord,
+  EventBus,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+} from '../../ports/index.ts';
+
+/**
+ * The embedded event bus. It keeps the Kafka semantics the pipeline depends on, so the same
+ * processor code runs unchanged on it: keyed partitioning (per-key order), consumer groups
+ * that share partitions and rebalance when members come and go, and committed offsets
+ * (a member that takes over a partition resumes from the group's last commit: at-least-once).
+ *
+ * Memory is bounded like a Kafka topic with retention: each partition keeps at most
+ * `retainPerPartition` records, dropping the oldest.
+ */
+export interface MemoryBusOptions {
+  /** Partitions for topics created implicitly on first use. Default 6. */
+  readonly partitions?: number;
+  /** Records kept per partition before the oldest are dropped. Default 200,000. */
+  readonly retainPerPartition?: number;
+}
+
+interface StoredRecord {
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: number;
+}
+
+class PartitionLog {
+  /** Offset of records[0]. */
+  base = 0n;
+  readonly records: StoredRecord[] = [];
+  get end(): bigint {
+    return this.base + BigInt(this.records.length);
+  }
+}
+
+class Topic {
+  readonly partitions: PartitionLog[];
+  constructor(count: number) {
+    this.partitions = Array.from({ length: count }, () => new PartitionLog());
+  }
+}
+
+// FNV-1a: a stable key -> partition mapping, so one card always lands on one partition.
+function partitionFor(key: string | null, count: number, roundRobin: () => number): number {
+  if (key === null) return roundRobin() % count;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % count;
+}
+
+class Group {
+  readonly committed = new Map<string, bigint>();
+  readonly members: Member[] = [];
+  readonly id: string;
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  rebalance(bus: MemoryBus): void {
+    const live = this.members.filter((m) => !m.closed);
+    for (const m of live) m.assignment = [];
+    const topics = [...new Set(live.flatMap((m) => m.topics))].sort();
+    let i = 0;
+    for (const t of topics) {
+      const topic = bus.topic(t);
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const candidates = live.filter((m) => m.topics.includes(t));
+        if (candidates.length === 0) continue;
+        const member = candidates[i++ % candidates.length]!;
+        member.assignment.push({ topic: t, partition: p });
+      }
+    }
+    for (const m of live) m.resetPositions(bus);
+  }
+}
+
+class Member implements Subscription {
+  assignment: { topic: string; partition: number }[] = [];
+  private positions = new Map<string, bigint>();
+  closed = false;
+  private wake: (() => void) | null = null;
+
+  private readonly bus: MemoryBus;
+  private readonly group: Group;
+  readonly topics: readonly string[];
+  private readonly from: 'earliest' | 'latest';
+  private readonly maxBatchSize: number;
+
+  constructor(
+    bus: MemoryBus,
+    group: Group,
+    topics: readonly string[],
+    from: 'earliest' | 'latest',
+    maxBatchSize: number,
+  ) {
+    this.bus = bus;
+    this.group = group;
+    this.topics = topics;
+    this.from = from;
+    this.maxBatchSize = maxBatchSize;
+  }
+
+  resetPositions(bus: MemoryBus): void {
+    this.positions = new Map();
+    for (const { topic, partition } of this.assignment) {
+      const key = `${topic}:${partition}`;
+      const log = bus.topic(topic).partitions[partition]!;
+      const committed = this.group.committed.get(key);
+      this.positions.set(key, committed ?? (this.from === 'earliest' ? log.base : log.end));
+    }
+    this.notify();
+  }
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async next(): Promise<ConsumedRecord[] | null> {
+    for (;;) {
+      if (this.closed) return null;
+      const batch = this.poll();
+      if (batch.length > 0) return batch;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private poll(): ConsumedRecord[] {
+    const batch: ConsumedRecord[] = [];
+    for (const { topic, partition } of this.assignment) {
+      const key = `${topic}:${partition}`;
+      const log = this.bus.topic(topic).partitions[partition]!;
+      let pos = this.positions.get(key)!;
+      if (pos < log.base) pos = log.base; // fell behind retention, as Kafka's offset reset
+      while (pos < log.end && batch.length < this.maxBatchSize) {
+        const r = log.records[Number(pos - log.base)]!;
+        batch.push({
+          topic,
+          partition,
+          offset: pos,
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          timestamp: r.timestamp,
+        });
+        pos++;
+      }
+      this.positions.set(key, pos);
+      if (batch.length >= this.maxBatchSize) break;
+    }
+    return batch;
+  }
+
+  async commit(records: readonly ConsumedRecord[]): Promise<void> {
+    for (const r of records) {
+      const key = `${r.topic}:${r.partition}`;
+      // Only partitions this member still owns: after a rebalance the new owner decides.
+      if (!this.assignment.some((a) => a.topic === r.topic && a.partition === r.partition)) continue;
+      const next = r.offset + 1n;
+      if ((this.group.committed.get(key) ?? -1n) < next) this.group.committed.set(key, next);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.notify();
+    const idx = this.group.members.indexOf(this);
+    if (idx >= 0) this.group.members.splice(idx, 1);
+    this.group.rebalance(this.bus);
+  }
+}
+
+export class MemoryBus implements EventBus {
+  readonly kind = 'memory' as const;
+  private readonly topics = new Map<string, Topic>();
+  private readonly groups = new Map<string, Group>();
+  private readonly partitions: number;
+  private readonly retain: number;
+  private rr = 0;
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.partitions = options.partitions ?? 6;
+    this.retain = options.retainPerPartition ?? 200_000;
+  }
+
+  topic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (!t) {
+      t = new Topic(this.partitions);
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  async ensureTopics(topics: readonly { name: string; partitions: number }[]): Promise<void> {
+    for (const { name, partitions } of topics) {
+      if (!this.topics.has(name)) this.topics.set(name, new Topic(partitions));
+    }
+  }
+
+  async publish(topicName: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const topic = this.topic(topicName);
+    const now = Date.now();
+    const touched = new Set<number>();
+    for (const m of messages) {
+      const p = partitionFor(m.key, topic.partitions.length, () => this.rr++);
+      const log = topic.partitions[p]!;
+      log.records.push({
+        key: m.key,
+        value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+        headers: m.headers ?? {},
+        timestamp: m.timestamp ?? now,
+      });
+      touched.add(p);
+    }
+    for (const p of touched) {
+      const log = topic.partitions[p]!;
+      const excess = log.records.length - this.retain;
+      if (excess > 0) {
+        log.records.splice(0, excess);
+        log.base += BigInt(excess);
+      }
+    }
+    for (const g of this.groups.values()) {
+      for (const m of g.members) if (m.topics.includes(topicName)) m.notify();
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    for (const t of options.topics) this.topic(t);
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = new Group(options.groupId);
+      this.groups.set(options.groupId, group);
+    }
+    const member = new Member(
+      this,
+      group,
+      [...options.topics],
+      options.from ?? 'latest',
+      options.maxBatchSize ?? 500,
+    );
+    group.members.push(member);
+    group.rebalance(this);
+    return member;
+  }
+
+  /** Records currently retained in a topic (for tests and the live summary). */
+  size(topicName: string): number {
+    return this.topic(topicName).partitions.reduce((n, p) => n + p.records.length, 0);
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.groups.values()) for (const m of [...g.members]) await m.close();
+  }
+}

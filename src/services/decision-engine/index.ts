@@ -1,0 +1,1 @@
+export { DecisionEngine, type DecisionEngineDeps, type DecisionResult, type Holder } from './engine.ts';

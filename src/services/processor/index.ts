@@ -1,0 +1,1 @@
+export { deadLetter, type ProcessorOptions, type ProcessorState, StreamProcessor } from './processor.ts';

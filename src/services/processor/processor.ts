@@ -1,0 +1,313 @@
+import {
+  type Label,
+  parseTransaction,
+  TOPICS,
+  type Transaction,
+  validators,
+} from '../../core/contracts/index.ts';
+import { FraudError, isFraudError } from '../../core/errors/index.ts';
+import type {
+  ConsumedRecord,
+  EventBus,
+  FeatureStore,
+  GraphSignalSource,
+  OutgoingMessage,
+  Subscription,
+} from '../../ports/index.ts';
+import type { DecisionEngine, DecisionResult } from '../decision-engine/index.ts';
+import type { Logger, PlatformMetrics } from '../telemetry/index.ts';
+
+/**
+ * The processor's lifecycle. Transitions are guarded (see `transition`):
+ *
+ *   idle ─start→ starting ─→ running ─stop→ draining ─→ stopped
+ *                   └──────────┴── unrecoverable error ──→ failed
+ */
+export type ProcessorState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+const TRANSITIONS: Record<ProcessorState, readonly ProcessorState[]> = {
+  idle: ['starting'],
+  starting: ['running', 'failed', 'draining'],
+  running: ['draining', 'failed'],
+  draining: ['stopped', 'failed'],
+  stopped: [],
+  failed: [],
+};
+
+export interface ProcessorOptions {
+  readonly bus: EventBus;
+  readonly engine: DecisionEngine;
+  /** Receives labels from the `labels` topic (label-delayed risk features). */
+  readonly features: FeatureStore;
+  /** Receives each decided batch (incremental graph signals). */
+  readonly graph?: GraphSignalSource;
+  readonly metrics?: PlatformMetrics;
+  readonly logger?: Logger;
+  /** Consumer group shared by all processor instances. Default `fraud-processor`. */
+  readonly groupId?: string;
+  /** Where a new group starts. Default `earliest`, so nothing produced before the first start is lost. */
+  readonly from?: 'earliest' | 'latest';
+  /** Records per batch. Default 500. */
+  readonly maxBatchSize?: number;
+  /**
+   * Batches whose output may be in flight to the bus while the next one is decided. Default 2.
+   * Decisions stay strictly sequential (feature state is applied in offset order); only the
+   * produce round trip overlaps. Offsets are committed in batch order after their output is acked.
+   */
+  readonly maxInFlight?: number;
+  /** Also consume the `labels` topic. Default true. */
+  readonly consumeLabels?: boolean;
+  /** Called after each batch's output has been produced (tests, live summary). */
+  readonly onBatch?: (results: readonly DecisionResult[], deadLettered: number) => void;
+}
+
+/**
+ * The stream processor: a consumer-group member on `transactions` that validates, enriches,
+ * decides, and produces to `enriched-transactions`, `scores`, `alerts` and, for bad input,
+ * `transactions.dlq` (original bytes + reason). Delivery is at-least-once: an offset is committed
+ * only after everything derived from its record has been acknowledged by the bus, and the
+ * feature store is idempotent per transaction_id, so a replay after a crash double-counts nothing.
+ */
+export class StreamProcessor {
+  private stateValue: ProcessorState = 'idle';
+  private readonly options: ProcessorOptions;
+  private readonly inFlight: Promise<void>[] = [];
+  private subscription: Subscription | null = null;
+  private labelSubscription: Subscription | null = null;
+  private loops: Promise<void>[] = [];
+  private stopRequested = false;
+  private signalStop: () => void = () => {};
+  /** Resolves null when a stop is requested, to unblock a pending `next()`. */
+  private readonly stopSignal = new Promise<null>((resolve) => {
+    this.signalStop = () => resolve(null);
+  });
+  processed = 0;
+  deadLettered = 0;
+
+  constructor(options: ProcessorOptions) {
+    this.options = options;
+  }
+
+  get state(): ProcessorState {
+    return this.stateValue;
+  }
+
+  private transition(to: ProcessorState): void {
+    if (!TRANSITIONS[this.stateValue].includes(to)) {
+      throw new FraudError('FRAUD_INTERNAL', `processor cannot go from ${this.stateValue} to ${to}`);
+    }
+    this.options.logger?.info({ from: this.stateValue, to }, 'processor state');
+    this.options.metrics?.processorState.set({ state: this.stateValue }, 0);
+    this.options.metrics?.processorState.set({ state: to }, 1);
+    this.stateValue = to;
+  }
+
+  async start(): Promise<void> {
+    this.transition('starting');
+    const { bus } = this.options;
+    const groupId = this.options.groupId ?? 'fraud-processor';
+    try {
+      this.subscription = await bus.subscribe({
+        groupId,
+        topics: [TOPICS.transactions],
+        from: this.options.from ?? 'earliest',
+        maxBatchSize: this.options.maxBatchSize ?? 500,
+      });
+      if (this.options.consumeLabels ?? true) {
+        this.labelSubscription = await bus.subscribe({
+          groupId: `${groupId}-labels`,
+          topics: [TOPICS.labels],
+          from: 'earliest',
+        });
+      }
+    } catch (err) {
+      this.transition('failed');
+      throw err;
+    }
+    if (this.stopRequested) return;
+    this.transition('running');
+    this.loops = [this.transactionLoop()];
+    if (this.labelSubscription) this.loops.push(this.labelLoop(this.labelSubscription));
+  }
+
+  /** Graceful drain: stop pulling, finish and commit what is in flight, leave the group. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.signalStop();
+    if (this.stateValue === 'stopped' || this.stateValue === 'failed' || this.stateValue === 'draining') {
+      await Promise.allSettled(this.loops);
+      return;
+    }
+    if (this.stateValue === 'idle') return;
+    this.transition('draining');
+    // The loops stop pulling, finish the batches in flight and commit them; only then do we
+    // leave the group, because a commit after leaving would be refused and the work redone.
+    await Promise.allSettled(this.loops);
+    await this.subscription?.close();
+    await this.labelSubscription?.close();
+    if ((this.stateValue as ProcessorState) === 'draining') this.transition('stopped');
+  }
+
+  /** Resolves when the processor has stopped or failed. */
+  async done(): Promise<void> {
+    await Promise.allSettled(this.loops);
+  }
+
+  private async transactionLoop(): Promise<void> {
+    const sub = this.subscription!;
+    const maxInFlight = this.options.maxInFlight ?? 2;
+    try {
+      for (;;) {
+        const records = await Promise.race([sub.next(), this.stopSignal]);
+        // Records pulled after a stop request are left uncommitted: the partition's next owner redoes them.
+        if (records === null || this.stopRequested) break;
+        const output = await this.withRetry('decide', () => this.decide(records));
+        this.options.metrics?.batchSize.observe(records.length);
+        // Produce, then commit, chained after the previous batch so commits stay in order.
+        const previous = this.inFlight.at(-1) ?? Promise.resolve();
+        const flight = previous.then(() => this.produceAndCommit(sub, records, output));
+        this.inFlight.push(flight);
+        flight.finally(() => {
+          const i = this.inFlight.indexOf(flight);
+          if (i >= 0) this.inFlight.splice(i, 1);
+        });
+        while (this.inFlight.length >= maxInFlight) await this.inFlight[0];
+      }
+      await Promise.all(this.inFlight);
+    } catch (err) {
+      this.options.logger?.error({ err }, 'processor failed');
+      if (this.stateValue === 'running' || this.stateValue === 'draining') this.transition('failed');
+      throw err;
+    }
+  }
+
+  private async decide(records: readonly ConsumedRecord[]): Promise<BatchOutput> {
+    const valid: Transaction[] = [];
+    const receivedAt: number[] = [];
+    const sendTimes: number[] = [];
+    const dlq: OutgoingMessage[] = [];
+    const now = Date.now();
+    for (const r of records) {
+      const parsed = parseTransaction(r.value);
+      if (parsed.ok) {
+        valid.push(parsed.transaction);
+        receivedAt.push(now);
+        sendTimes.push(r.timestamp);
+      } else {
+        dlq.push(deadLetter(r, parsed.error));
+      }
+    }
+    const results = await this.options.engine.decide(valid, receivedAt);
+    return { results, dlq, sendTimes };
+  }
+
+  private async produceAndCommit(
+    sub: Subscription,
+    records: readonly ConsumedRecord[],
+    out: BatchOutput,
+  ): Promise<void> {
+    const { bus, metrics } = this.options;
+    const enriched: OutgoingMessage[] = [];
+    const scores: OutgoingMessage[] = [];
+    const alerts: OutgoingMessage[] = [];
+    for (const r of out.results) {
+      const key = r.transaction.card_id;
+      enriched.push({ key, value: JSON.stringify(r.enriched) });
+      scores.push({ key, value: JSON.stringify(r.score) });
+      if (r.alert) alerts.push({ key, value: JSON.stringify(r.alert) });
+    }
+    await this.withRetry('produce', () =>
+      Promise.all([
+        bus.publish(TOPICS.enriched, enriched),
+        bus.publish(TOPICS.scores, scores),
+        bus.publish(TOPICS.alerts, alerts),
+        bus.publish(TOPICS.dlq, out.dlq),
+      ]),
+    );
+    const producedAt = Date.now();
+    await this.withRetry('commit', () => sub.commit(records), 3);
+    this.processed += out.results.length;
+    this.deadLettered += out.dlq.length;
+    if (metrics) {
+      metrics.observeDecisions(out.results, 'stream');
+      for (const t of out.sendTimes) metrics.endToEnd.observe(Math.max(0, producedAt - t) / 1000);
+      for (const m of out.dlq) metrics.dlq.inc({ code: m.headers?.['x-error-code'] ?? 'unknown' });
+    }
+    if (this.options.graph && out.results.length > 0) {
+      await this.options.graph.observe(out.results.map((r) => r.enriched)).catch((err: unknown) => {
+        // Graph signals are advisory: a failing graph never stops decisions.
+        this.options.logger?.warn({ err }, 'graph observe failed');
+      });
+    }
+    this.options.onBatch?.(out.results, out.dlq.length);
+  }
+
+  private async labelLoop(sub: Subscription): Promise<void> {
+    for (;;) {
+      const records = await Promise.race([sub.next().catch(() => null), this.stopSignal]);
+      if (records === null || this.stopRequested) return;
+      const labels: Label[] = [];
+      const bad: OutgoingMessage[] = [];
+      for (const r of records) {
+        try {
+          const value: unknown = JSON.parse(r.value.toString('utf8'));
+          if (validators.label(value)) labels.push(value as Label);
+          else bad.push(deadLetter(r, new FraudError('FRAUD_INPUT_INVALID', 'invalid label')));
+        } catch {
+          bad.push(deadLetter(r, new FraudError('FRAUD_INPUT_NOT_JSON', 'label is not JSON')));
+        }
+      }
+      await this.withRetry('labels', async () => {
+        if (labels.length > 0) await this.options.features.addLabels(labels);
+        if (bad.length > 0) await this.options.bus.publish(TOPICS.labelsDlq, bad);
+      });
+      await sub.commit(records).catch(() => {});
+    }
+  }
+
+  /**
+   * Retries transient failures (retryable FraudErrors: Redis or Kafka unavailable) with capped
+   * exponential back-off, forever unless stopping: dropping the batch would lose transactions,
+   * and its offsets are not committed yet. Permanent errors propagate and fail the processor.
+   */
+  private async withRetry<T>(
+    what: string,
+    fn: () => Promise<T>,
+    maxAttempts = Number.POSITIVE_INFINITY,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retryable = isFraudError(err) ? err.retryable : true;
+        if (!retryable || attempt >= maxAttempts || (this.stopRequested && attempt >= 3)) throw err;
+        const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 7));
+        this.options.logger?.warn({ err, attempt, delay }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}
+
+interface BatchOutput {
+  readonly results: DecisionResult[];
+  readonly dlq: OutgoingMessage[];
+  /** Producer send time of each valid record, for end-to-end latency. */
+  readonly sendTimes: number[];
+}
+
+/** A dead letter keeps the original bytes untouched; the reason travels in headers. */
+export function deadLetter(record: ConsumedRecord, error: FraudError): OutgoingMessage {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: {
+      'x-error-code': error.code,
+      'x-error-reason': error.message.slice(0, 1000),
+      'x-source-topic': record.topic,
+      'x-source-partition': String(record.partition),
+      'x-source-offset': String(record.offset),
+      'x-failed-at': new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createLogger, type Logger } from './logger.ts';
+export { PlatformMetrics } from './metrics.ts';

@@ -1,0 +1,100 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DecisionResult } from '../decision-engine/index.ts';
+
+/**
+ * The platform's Prometheus metrics. Names are a contract with the Grafana dashboards in
+ * `infra/grafana`: volume per minute, pipeline latency, score distribution, alerts and
+ * manual review rate (the brief's suggested dashboards).
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+  readonly transactions: Counter<'decision' | 'source'>;
+  readonly latency: Histogram<'source'>;
+  readonly endToEnd: Histogram;
+  readonly score: Histogram;
+  readonly alerts: Counter<'decision'>;
+  readonly dlq: Counter<'code'>;
+  readonly batchSize: Histogram;
+  readonly ruleHits: Counter<'rule_id' | 'shadow'>;
+  readonly processorState: Gauge<'state'>;
+  readonly activeVersion: Gauge<'kind' | 'version'>;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'fraud_' });
+    this.transactions = new Counter({
+      name: 'fraud_transactions_total',
+      help: 'Transactions decided, by decision and source (stream|api).',
+      labelNames: ['decision', 'source'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'fraud_decision_latency_seconds',
+      help: 'Time from receipt by the decision engine to decision.',
+      labelNames: ['source'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.endToEnd = new Histogram({
+      name: 'fraud_pipeline_latency_seconds',
+      help: 'Time from the producer send timestamp of a `transactions` record to its score being produced.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.score = new Histogram({
+      name: 'fraud_score',
+      help: 'Distribution of final risk scores.',
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+      registers,
+    });
+    this.alerts = new Counter({
+      name: 'fraud_alerts_total',
+      help: 'Alerts emitted (every review or block).',
+      labelNames: ['decision'],
+      registers,
+    });
+    this.dlq = new Counter({
+      name: 'fraud_dlq_total',
+      help: 'Records sent to transactions.dlq, by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'fraud_processor_batch_size',
+      help: 'Records per processed batch.',
+      buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2000],
+      registers,
+    });
+    this.ruleHits = new Counter({
+      name: 'fraud_rule_hits_total',
+      help: 'Rule hits, by rule and whether the rule ran in shadow mode.',
+      labelNames: ['rule_id', 'shadow'],
+      registers,
+    });
+    this.processorState = new Gauge({
+      name: 'fraud_processor_state',
+      help: '1 for the current processor state.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.activeVersion = new Gauge({
+      name: 'fraud_active_version',
+      help: '1 for the active rule set and model versions.',
+      labelNames: ['kind', 'version'],
+      registers,
+    });
+  }
+
+  /** The hook the processor and the API call once per decided batch. */
+  observeDecisions(results: readonly DecisionResult[], source: 'stream' | 'api'): void {
+    for (const r of results) {
+      this.transactions.inc({ decision: r.score.decision, source });
+      this.latency.observe({ source }, r.score.latency_ms / 1000);
+      this.score.observe(r.score.score);
+      if (r.alert) this.alerts.inc({ decision: r.alert.decision });
+      for (const h of r.score.rule_hits) this.ruleHits.inc({ rule_id: h.rule_id, shadow: 'false' });
+      for (const h of r.score.shadow?.rule_hits ?? [])
+        this.ruleHits.inc({ rule_id: h.rule_id, shadow: 'true' });
+    }
+  }
+}
