@@ -10,7 +10,7 @@ export const GRAPH_REASON = 'high_risk_graph_pattern';
 
 const SEVERITY: Readonly<Record<Decision, number>> = { approve: 0, review: 1, block: 2 };
 const worst = (a: Decision, b: Decision): Decision => (SEVERITY[a] >= SEVERITY[b] ? a : b);
-const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
+const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /**
  * A compiled, immutable decision policy (issue 4, item 3): "combines the rule actions, the

@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { ENTITY_FIELD, type ListLookup } from '../lists/index.ts';
+import { type Catalogue, type EvalContext, type FieldRef, resolveField, type Scalar } from './fields.ts';
+import type { Condition, Literal, Operand, RuleSetSpec, RuleSpec } from './spec.ts';
+
+/**
+ * Conditions compile once into closures: no `eval`, no `new Function`, no interpretation of
+ * the tree per transaction. Logic is three-valued (Kleene, as in SQL): a comparison with a
+ * null value is UNKNOWN, `not UNKNOWN` stays UNKNOWN, and a rule fires only on TRUE. So a
+ * card with no history never trips `not: { feature.x: { gte: 5 } }` by accident; rules that
+ * mean "missing" say so with `is_null` / `is_missing`.
+ */
+export const F = 0;
+export const T = 1;
+export const U = 2;
+export type Tri = 0 | 1 | 2;
+export type Predicate = (c: EvalContext) => Tri;
+
+export interface CompiledRule {
+  readonly spec: RuleSpec;
+  readonly test: Predicate;
+  /** The fields the rule reads, recorded on a hit ("the values that made it fire"). */
+  readonly reads: readonly FieldRef[];
+  /** The rule reads at least one graph signal. */
+  readonly usesGraph: boolean;
+}
+
+export interface CompiledRuleSet {
+  readonly spec: RuleSetSpec;
+  /** `<label>+<first 12 hex of the content hash>`. */
+  readonly version: string;
+  readonly hash: string;
+  /** Enabled, live rules: priority descending, then file order. */
+  readonly live: readonly CompiledRule[];
+  /** Enabled shadow rules (all rules when the set is in shadow). */
+  readonly shadow: readonly CompiledRule[];
+}
+
+/** Content hash of the normalised set: positions and formatting do not change the version. */
+export function contentHash(spec: RuleSetSpec): string {
+  const canonical = JSON.stringify(spec, (k, v) => (k === 'pos' ? undefined : v));
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function compileRuleSet(spec: RuleSetSpec, catalogue: Catalogue, lists: ListLookup): CompiledRuleSet {
+  const ref = (path: string): FieldRef => {
+    const r = resolveField(path, catalogue);
+    // parseRuleSet resolved every path against the same catalogue; failing here is a bug.
+    if (!r.ok) throw new Error(`rule compiler: unresolved field '${path}' (${r.message})`);
+    return r.ref;
+  };
+
+  const compileRule = (rule: RuleSpec): CompiledRule => {
+    const reads = new Map<string, FieldRef>();
+    const use = (path: string) => {
+      const f = ref(path);
+      reads.set(path, f);
+      return f;
+    };
+    const test = compileCondition(rule.when, use, lists);
+    const all = [...reads.values()];
+    return { spec: rule, test, reads: all, usesGraph: all.some((f) => f.ns === 'graph') };
+  };
+
+  const enabled = spec.rules
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r.enabled)
+    .sort((a, b) => b.r.priority - a.r.priority || a.i - b.i)
+    .map(({ r }) => compileRule(r));
+  const hash = contentHash(spec);
+  return {
+    spec,
+    hash,
+    version: `${spec.label}+${hash.slice(0, 12)}`,
+    live: spec.shadow ? [] : enabled.filter((r) => !r.spec.shadow),
+    shadow: spec.shadow ? enabled : enabled.filter((r) => r.spec.shadow),
+  };
+}
+
+const ORDER = {
+  lt: (a: number, b: number) => a < b,
+  lte: (a: number, b: number) => a <= b,
+  gt: (a: number, b: number) => a > b,
+  gte: (a: number, b: number) => a >= b,
+} as const;
+
+function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: ListLookup): Predicate {
+  switch (c.op) {
+    case 'all': {
+      const parts = c.of.map((x) => compileCondition(x, use, lists));
+      if (parts.length === 2) {
+        const [a, b] = parts as [Predicate, Predicate];
+        return (ctx) => {
+          const x = a(ctx);
+          if (x === F) return F;
+          const y = b(ctx);
+          return y === F ? F : x === U || y === U ? U : T;
+        };
+      }
+      return (ctx) => {
+        let r: Tri = T;
+        for (let i = 0; i < parts.length; i++) {
+          const v = parts[i]!(ctx);
+          if (v === F) return F;
+          if (v === U) r = U;
+        }
+        return r;
+      };
+    }
+    case 'any': {
+      const parts = c.of.map((x) => compileCondition(x, use, lists));
+      return (ctx) => {
+        let r: Tri = F;
+        for (let i = 0; i < parts.length; i++) {
+          const v = parts[i]!(ctx);
+          if (v === T) return T;
+          if (v === U) r = U;
+        }
+        return r;
+      };
+    }
+    case 'not': {
+      const inner = compileCondition(c.of, use, lists);
+      return (ctx) => {
+        const v = inner(ctx);
+        return v === U ? U : v === T ? F : T;
+      };
+    }
+    case 'cmp':
+      return compileComparison(c.cmp, use(c.field), c.value, use);
+    case 'in':
+    case 'not_in': {
+      const f = use(c.field);
+      const set = new Set<Literal>(c.values);
+      const hit = c.op === 'in' ? T : F;
+      const miss = c.op === 'in' ? F : T;
+      if (f.type === 'number') {
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : set.has(v) ? hit : miss;
+        };
+      }
+      return (ctx) => {
+        const v = f.get(ctx);
+        return v === null ? U : set.has(v) ? hit : miss;
+      };
+    }
+    case 'between': {
+      const f = use(c.field);
+      const { low, high } = c;
+      return (ctx) => {
+        const v = f.num(ctx);
+        return Number.isNaN(v) ? U : v >= low && v <= high ? T : F;
+      };
+    }
+    case 'is_null': {
+      const f = use(c.field);
+      const want = c.value;
+      return (ctx) => ((f.get(ctx) === null) === want ? T : F);
+    }
+    case 'is_missing': {
+      const f = use(c.field);
+      const want = c.value;
+      return (ctx) => (f.missing(ctx) === want ? T : F);
+    }
+    case 'list': {
+      const fields = c.entities.map((e) => [e, ENTITY_FIELD[e]] as const);
+      const kind = c.kind;
+      return (ctx) => {
+        const tx = ctx.facts.transaction;
+        for (const [entity, key] of fields) {
+          if (lists.find(kind, entity, String(tx[key]), ctx.now) !== undefined) return T;
+        }
+        return F;
+      };
+    }
+  }
+}
+
+function compileComparison(
+  cmp: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte',
+  f: FieldRef,
+  operand: Operand,
+  use: (path: string) => FieldRef,
+): Predicate {
+  if ('const' in operand) {
+    const k = operand.const;
+    if (cmp === 'eq' || cmp === 'ne') {
+      const eq = cmp === 'eq' ? T : F;
+      const ne = cmp === 'eq' ? F : T;
+      if (f.type === 'number') {
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : v === k ? eq : ne;
+        };
+      }
+      return (ctx) => {
+        const v = f.get(ctx);
+        return v === null ? U : v === k ? eq : ne;
+      };
+    }
+    const k2 = k as number;
+    // One closure per operator so the hot comparison is monomorphic.
+    switch (cmp) {
+      case 'lt':
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : v < k2 ? T : F;
+        };
+      case 'lte':
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : v <= k2 ? T : F;
+        };
+      case 'gt':
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : v > k2 ? T : F;
+        };
+      case 'gte':
+        return (ctx) => {
+          const v = f.num(ctx);
+          return Number.isNaN(v) ? U : v >= k2 ? T : F;
+        };
+    }
+  }
+  const g = use(operand.field);
+  const { times, plus } = operand;
+  if (f.type === 'number') {
+    const test =
+      cmp === 'eq'
+        ? (a: number, b: number) => a === b
+        : cmp === 'ne'
+          ? (a: number, b: number) => a !== b
+          : ORDER[cmp];
+    return (ctx) => {
+      const a = f.num(ctx);
+      const b = g.num(ctx);
+      return Number.isNaN(a) || Number.isNaN(b) ? U : test(a, b * times + plus) ? T : F;
+    };
+  }
+  const want = cmp === 'eq';
+  return (ctx) => {
+    const a: Scalar = f.get(ctx);
+    const b: Scalar = g.get(ctx);
+    return a === null || b === null ? U : (a === b) === want ? T : F;
+  };
+}

@@ -1,0 +1,228 @@
+import type { DecisionFacts } from '../decision/types.ts';
+
+/**
+ * What a rule condition can read. Every path is namespaced so that a transaction field, a
+ * feature and a graph signal can never be confused (the feature catalogue may well have a
+ * feature named like a transaction field):
+ *
+ *   tx.<field>        a field of the `transactions` contract, plus `tx.hour_utc` (0–23)
+ *   feature.<name>    a feature of the catalogue (`FEATURE_NAMES`), NaN = null
+ *   model.score       the champion model probability, null when there is no model
+ *   graph.<signal>    a graph signal, null when unknown or when the graph is missing/stale
+ */
+export type ValueType = 'number' | 'string' | 'boolean';
+export type Namespace = 'tx' | 'feature' | 'model' | 'graph';
+export type Scalar = number | string | boolean | null;
+
+/** Evaluation context: the facts plus what the policy adds once per decision. */
+export interface EvalContext {
+  readonly facts: DecisionFacts;
+  /** Epoch ms used for list expiry. */
+  readonly now: number;
+}
+
+export interface FieldRef {
+  readonly path: string;
+  readonly ns: Namespace;
+  readonly name: string;
+  readonly type: ValueType;
+  /** Numeric accessor (NaN = null); only for `type === 'number'`. */
+  readonly num: (c: EvalContext) => number;
+  /** Generic accessor, for values recorded on a hit and for string/boolean comparisons. */
+  readonly get: (c: EvalContext) => Scalar;
+  /** True when the whole source is unavailable (no model, graph missing, feature NaN). */
+  readonly missing: (c: EvalContext) => boolean;
+}
+
+/** Transaction fields and their types, from the `transactions` contract. */
+export const TX_FIELDS: Readonly<Record<string, ValueType>> = Object.freeze({
+  transaction_id: 'string',
+  timestamp: 'string',
+  amount: 'number',
+  currency: 'string',
+  card_id: 'string',
+  merchant_id: 'string',
+  merchant_category: 'string',
+  customer_id: 'string',
+  merchant_country: 'string',
+  card_present: 'boolean',
+  device_id: 'string',
+  ip_address: 'string',
+  status: 'string',
+  // Derived: the UTC hour of the event time (night-time activity is a classic signal).
+  hour_utc: 'number',
+});
+
+export type ResolveResult =
+  | { ok: true; ref: FieldRef }
+  | { ok: false; unknownFeature: boolean; message: string };
+
+export interface Catalogue {
+  readonly featureNames: readonly string[];
+  /** Known graph signal names; `null` accepts any `graph.*` name (catalogue not published yet). */
+  readonly graphSignals: readonly string[] | null;
+}
+
+const numFromScalar = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
+
+function txRef(path: string, name: string, type: ValueType): FieldRef {
+  const never = () => false;
+  if (name === 'hour_utc') {
+    // "2025-01-29T12:00:00Z": the contract pins UTC, so the hour is characters 11–12.
+    const num = (c: EvalContext) => {
+      const ts = c.facts.transaction.timestamp;
+      return (ts.charCodeAt(11) - 48) * 10 + (ts.charCodeAt(12) - 48);
+    };
+    return { path, ns: 'tx', name, type, num, get: num, missing: never };
+  }
+  const key = name as keyof DecisionFacts['transaction'];
+  if (type === 'number') {
+    const num = (c: EvalContext) => numFromScalar(c.facts.transaction[key]);
+    return { path, ns: 'tx', name, type, num, get: (c) => c.facts.transaction[key] ?? null, missing: never };
+  }
+  return {
+    path,
+    ns: 'tx',
+    name,
+    type,
+    num: () => Number.NaN,
+    get: (c) => c.facts.transaction[key] ?? null,
+    missing: never,
+  };
+}
+
+/** Resolves a dotted path against the transaction contract and the catalogues. */
+export function resolveField(path: string, catalogue: Catalogue): ResolveResult {
+  const dot = path.indexOf('.');
+  const ns = dot < 0 ? '' : path.slice(0, dot);
+  const name = dot < 0 ? path : path.slice(dot + 1);
+  switch (ns) {
+    case 'tx': {
+      const type = TX_FIELDS[name];
+      if (!type) {
+        return {
+          ok: false,
+          unknownFeature: true,
+          message: `unknown transaction field '${path}'${suggest(name, Object.keys(TX_FIELDS), 'tx.')}`,
+        };
+      }
+      return { ok: true, ref: txRef(path, name, type) };
+    }
+    case 'feature': {
+      const index = catalogue.featureNames.indexOf(name);
+      if (index < 0) {
+        return {
+          ok: false,
+          unknownFeature: true,
+          message: `unknown feature '${name}'${suggest(name, catalogue.featureNames, 'feature.')}`,
+        };
+      }
+      const num = (c: EvalContext) => c.facts.features[index]!;
+      return {
+        ok: true,
+        ref: {
+          path,
+          ns: 'feature',
+          name,
+          type: 'number',
+          num,
+          get: (c) => {
+            const v = c.facts.features[index]!;
+            return Number.isNaN(v) ? null : v;
+          },
+          missing: (c) => Number.isNaN(c.facts.features[index]!),
+        },
+      };
+    }
+    case 'model': {
+      if (name !== 'score') {
+        return {
+          ok: false,
+          unknownFeature: true,
+          message: `unknown model field '${path}' (only 'model.score')`,
+        };
+      }
+      return {
+        ok: true,
+        ref: {
+          path,
+          ns: 'model',
+          name,
+          type: 'number',
+          num: (c) => c.facts.modelScore ?? Number.NaN,
+          get: (c) => c.facts.modelScore,
+          missing: (c) => c.facts.modelScore === null,
+        },
+      };
+    }
+    case 'graph': {
+      if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+        return {
+          ok: false,
+          unknownFeature: false,
+          message: `graph signal name '${name}' must be snake_case`,
+        };
+      }
+      if (catalogue.graphSignals && !catalogue.graphSignals.includes(name)) {
+        return {
+          ok: false,
+          unknownFeature: true,
+          message: `unknown graph signal '${name}'${suggest(name, catalogue.graphSignals, 'graph.')}`,
+        };
+      }
+      return {
+        ok: true,
+        ref: {
+          path,
+          ns: 'graph',
+          name,
+          type: 'number',
+          num: (c) => c.facts.graph?.[name] ?? Number.NaN,
+          get: (c) => c.facts.graph?.[name] ?? null,
+          missing: (c) => c.facts.graph === undefined,
+        },
+      };
+    }
+    default:
+      return {
+        ok: false,
+        unknownFeature: ns === '' && catalogue.featureNames.includes(path),
+        message:
+          `'${path}' is not a field: use tx.<field>, feature.<name>, model.score or graph.<signal>` +
+          (catalogue.featureNames.includes(path) ? ` (did you mean 'feature.${path}'?)` : '') +
+          (TX_FIELDS[path] ? ` (did you mean 'tx.${path}'?)` : ''),
+      };
+  }
+}
+
+/** " (did you mean 'feature.x'?)" for the closest known name, when it is close enough. */
+function suggest(name: string, known: readonly string[], prefix: string): string {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(name, k, bestDistance);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best === undefined ? '' : ` (did you mean '${prefix}${best}'?)`;
+}
+
+/** Levenshtein distance, abandoning early once it exceeds `limit`. */
+export function editDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin >= limit) return limit;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
