@@ -13,6 +13,13 @@ import {
 } from '../../core/cases/index.ts';
 import type { Alert, EnrichedTransaction, Label, Score } from '../../core/contracts/index.ts';
 import { FraudError } from '../../core/errors/index.ts';
+import {
+  checkEntry,
+  type ListEntity,
+  type ListEntry,
+  type ListKind,
+  type ListPersistence,
+} from '../../core/lists/index.ts';
 import { type EmbeddedHandle, startEmbeddedPostgres } from './embedded.ts';
 import { migrate } from './migrate.ts';
 
@@ -128,16 +135,6 @@ export interface CaseRow {
   max_score: number;
   sla_age_seconds: number;
   sla_breached: boolean;
-}
-
-export interface ListEntry {
-  list: 'allow' | 'deny';
-  entity_type: 'card' | 'customer' | 'device' | 'ip' | 'merchant';
-  value: string;
-  reason: string | null;
-  added_by: string;
-  added_at: Date;
-  expires_at: Date | null;
 }
 
 export interface Neighbourhood {
@@ -729,59 +726,82 @@ export class PgStore {
 
   // ---------------------------------------------------------------- lists
 
-  async listEntries(list?: 'allow' | 'deny'): Promise<ListEntry[]> {
-    const { rows } = await this.pool.query<ListEntry>(
-      `SELECT * FROM list_entries WHERE ($1::text IS NULL OR list = $1) AND (expires_at IS NULL OR expires_at > now())
-       ORDER BY list, entity_type, value`,
-      [list ?? null],
+  /** Live entries (expired ones are hidden), in the rules engine's `ListEntry` shape. */
+  async listEntries(filter: { kind?: ListKind; entity?: ListEntity } = {}): Promise<ListEntry[]> {
+    const { rows } = await this.pool.query(
+      `SELECT * FROM list_entries WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR entity = $2)
+         AND (expires_at IS NULL OR expires_at > now())
+       ORDER BY kind, entity, value`,
+      [filter.kind ?? null, filter.entity ?? null],
     );
-    return rows;
+    return rows.map(toListEntry);
   }
 
+  /** Adds or replaces one entry (validated by the rules engine's `checkEntry`), audited. */
   async upsertListEntry(
-    e: Pick<ListEntry, 'list' | 'entity_type' | 'value'> & {
+    e: {
+      kind: ListKind;
+      entity: ListEntity;
+      value: string;
       reason?: string | null;
       expires_at?: string | null;
     },
     actor: Actor,
   ): Promise<ListEntry> {
+    const issues = checkEntry({
+      kind: e.kind,
+      entity: e.entity,
+      value: e.value,
+      ...(e.expires_at ? { expires_at: e.expires_at } : {}),
+      added_at: new Date().toISOString(),
+    });
+    if (issues.length) {
+      throw new FraudError(
+        'FRAUD_REQUEST_INVALID',
+        `invalid list entry: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
+        {
+          details: issues,
+        },
+      );
+    }
     return this.tx(async (c) => {
       const before = await c.query(
-        'SELECT * FROM list_entries WHERE list = $1 AND entity_type = $2 AND value = $3 FOR UPDATE',
-        [e.list, e.entity_type, e.value],
+        'SELECT * FROM list_entries WHERE kind = $1 AND entity = $2 AND value = $3 FOR UPDATE',
+        [e.kind, e.entity, e.value],
       );
-      const { rows } = await c.query<ListEntry>(
-        `INSERT INTO list_entries (list, entity_type, value, reason, added_by, expires_at)
+      const { rows } = await c.query(
+        `INSERT INTO list_entries (kind, entity, value, reason, added_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (list, entity_type, value) DO UPDATE SET reason = EXCLUDED.reason,
+         ON CONFLICT (kind, entity, value) DO UPDATE SET reason = EXCLUDED.reason,
            added_by = EXCLUDED.added_by, added_at = now(), expires_at = EXCLUDED.expires_at
          RETURNING *`,
-        [e.list, e.entity_type, e.value, e.reason ?? null, actor.name, e.expires_at ?? null],
+        [e.kind, e.entity, e.value, e.reason ?? null, actor.name, e.expires_at ?? null],
       );
+      const entry = toListEntry(rows[0]);
       await this.appendAudit(
         actor,
         {
           action: 'list.upsert',
           targetType: 'list_entry',
-          targetId: `${e.list}:${e.entity_type}:${e.value}`,
-          before: before.rows[0] ?? null,
-          after: rows[0],
+          targetId: `${e.kind}:${e.entity}:${e.value}`,
+          before: before.rows[0] ? toListEntry(before.rows[0]) : null,
+          after: entry,
         },
         c,
       );
       await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ type: 'lists' })]);
-      return rows[0]!;
+      return entry;
     });
   }
 
   async removeListEntry(
-    key: Pick<ListEntry, 'list' | 'entity_type' | 'value'>,
+    key: { kind: ListKind; entity: ListEntity; value: string },
     actor: Actor,
   ): Promise<boolean> {
     return this.tx(async (c) => {
       const { rows } = await c.query(
-        'DELETE FROM list_entries WHERE list = $1 AND entity_type = $2 AND value = $3 RETURNING *',
-        [key.list, key.entity_type, key.value],
+        'DELETE FROM list_entries WHERE kind = $1 AND entity = $2 AND value = $3 RETURNING *',
+        [key.kind, key.entity, key.value],
       );
       if (!rows[0]) return false;
       await this.appendAudit(
@@ -789,8 +809,8 @@ export class PgStore {
         {
           action: 'list.remove',
           targetType: 'list_entry',
-          targetId: `${key.list}:${key.entity_type}:${key.value}`,
-          before: rows[0],
+          targetId: `${key.kind}:${key.entity}:${key.value}`,
+          before: toListEntry(rows[0]),
           after: null,
         },
         c,
@@ -798,6 +818,43 @@ export class PgStore {
       await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ type: 'lists' })]);
       return true;
     });
+  }
+
+  /**
+   * The rules engine's `ListPersistence` seam backed by this table: `load()` reads every live
+   * entry, `save()` replaces the whole set in one transaction (audited as one `list.replace`).
+   */
+  listPersistence(actor: Actor = { name: 'rules-engine', role: 'system' }): ListPersistence {
+    return {
+      load: () => this.listEntries(),
+      save: async (entries) => {
+        await this.tx(async (c) => {
+          const before = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM list_entries');
+          await c.query('DELETE FROM list_entries');
+          if (entries.length) {
+            await c.query(
+              `INSERT INTO list_entries (kind, entity, value, reason, added_by, added_at, expires_at)
+               SELECT e->>'kind', e->>'entity', e->>'value', e->>'reason', e->>'added_by',
+                 (e->>'added_at')::timestamptz, (e->>'expires_at')::timestamptz
+               FROM jsonb_array_elements($1::jsonb) e
+               ON CONFLICT (kind, entity, value) DO NOTHING`,
+              [JSON.stringify(entries)],
+            );
+          }
+          await this.appendAudit(
+            actor,
+            {
+              action: 'list.replace',
+              targetType: 'list',
+              before: { entries: before.rows[0]!.n },
+              after: { entries: entries.length },
+            },
+            c,
+          );
+          await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ type: 'lists' })]);
+        });
+      },
+    };
   }
 
   // ---------------------------------------------------------------- users, sessions, tokens
@@ -1180,6 +1237,18 @@ export class PgStore {
       })),
     };
   }
+}
+
+function toListEntry(r: Record<string, unknown>): ListEntry {
+  return {
+    kind: r['kind'] as ListKind,
+    entity: r['entity'] as ListEntity,
+    value: r['value'] as string,
+    ...(r['expires_at'] ? { expires_at: iso(r['expires_at'] as Date) } : {}),
+    ...(r['reason'] ? { reason: r['reason'] as string } : {}),
+    added_at: iso(r['added_at'] as Date),
+    ...(r['added_by'] ? { added_by: r['added_by'] as string } : {}),
+  };
 }
 
 function redactUrl(url: string): string {

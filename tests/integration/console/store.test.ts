@@ -154,17 +154,46 @@ describe('PostgreSQL console store (DATABASE_URL)', () => {
     );
   });
 
-  it('list entries upsert and remove with an audit row each', async () => {
+  it('list entries upsert and remove with an audit row each, and back the rules engine ListPersistence', async () => {
     const e = await store.upsertListEntry(
-      { list: 'deny', entity_type: 'device', value: 'dev_bad', reason: 'mule ring' },
+      { kind: 'deny', entity: 'device', value: 'dev_bad', reason: 'mule ring' },
       analyst,
     );
-    expect(e).toMatchObject({ list: 'deny', added_by: 'ana' });
-    expect((await store.listEntries('deny')).map((x) => x.value)).toContain('dev_bad');
-    expect(
-      await store.removeListEntry({ list: 'deny', entity_type: 'device', value: 'dev_bad' }, analyst),
-    ).toBe(true);
+    expect(e).toMatchObject({
+      kind: 'deny',
+      entity: 'device',
+      value: 'dev_bad',
+      added_by: 'ana',
+      reason: 'mule ring',
+    });
+    expect((await store.listEntries({ kind: 'deny' })).map((x) => x.value)).toContain('dev_bad');
+    await expect(
+      store.upsertListEntry({ kind: 'deny', entity: 'country', value: 'brazil' }, analyst),
+    ).rejects.toMatchObject({
+      code: 'FRAUD_REQUEST_INVALID',
+    });
+    expect(await store.removeListEntry({ kind: 'deny', entity: 'device', value: 'dev_bad' }, analyst)).toBe(
+      true,
+    );
     const audit = await store.queryAudit({ target_type: 'list_entry' });
     expect(audit.map((a) => a.action)).toEqual(['list.remove', 'list.upsert']);
+    const persistence = store.listPersistence();
+    const entries = [
+      {
+        kind: 'allow' as const,
+        entity: 'card' as const,
+        value: 'card_vip',
+        added_at: '2025-01-29T12:00:00.000Z',
+      },
+      {
+        kind: 'deny' as const,
+        entity: 'country' as const,
+        value: 'KP',
+        added_at: '2025-01-29T12:00:00.000Z',
+        reason: 'sanctions',
+      },
+    ];
+    await persistence.save(entries);
+    expect(await persistence.load()).toEqual(entries);
   });
 });

@@ -121,15 +121,16 @@ CREATE INDEX labels_by_transaction ON labels (transaction_id, labeled_at DESC);
 CREATE INDEX labels_outbox ON labels (label_id) WHERE published_at IS NULL;
 
 -- Allow and deny lists (the rules engine decides what a hit means; this is their persistence).
+-- Same vocabulary as src/core/lists (kind, entity, value, expires_at, reason, added_at, added_by).
 CREATE TABLE list_entries (
-  list        text NOT NULL CHECK (list IN ('allow', 'deny')),
-  entity_type text NOT NULL CHECK (entity_type IN ('card', 'customer', 'device', 'ip', 'merchant')),
-  value       text NOT NULL,
-  reason      text,
-  added_by    text NOT NULL,
-  added_at    timestamptz NOT NULL DEFAULT now(),
-  expires_at  timestamptz,
-  PRIMARY KEY (list, entity_type, value)
+  kind       text NOT NULL CHECK (kind IN ('allow', 'deny')),
+  entity     text NOT NULL CHECK (entity IN ('card', 'customer', 'device', 'ip', 'merchant', 'country')),
+  value      text NOT NULL,
+  reason     text,
+  added_by   text,
+  added_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz,
+  PRIMARY KEY (kind, entity, value)
 );
 
 CREATE TABLE users (
