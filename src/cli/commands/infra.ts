@@ -3,7 +3,7 @@ import { type Command, parseFlags, subcommands } from '../command.ts';
 const USAGE = `Usage: bin/fraud infra <up|down|status> <service…|all> [options]
 
 Runs real backing services on 127.0.0.1 as background processes, without Docker.
-State (pid, log, data) lives in .run/<service>/ in the repository.
+State (pid, log, data) lives in .run/<service>/ in the repository (or $FRAUD_RUN_DIR).
 
 Services:
   kafka     Apache Kafka 4.x, single-node KRaft (jars from Maven Central)   127.0.0.1:9092
@@ -24,7 +24,7 @@ Subcommands:
 Environment:
   FRAUD_KAFKA_PORT (9092), FRAUD_KAFKA_CONTROLLER_PORT (port+1), FRAUD_KAFKA_HEAP (512m),
   FRAUD_KAFKA_AUTO_CREATE_TOPICS (false), FRAUD_REDIS_PORT (6379), FRAUD_POSTGRES_PORT (5432),
-  FRAUD_NEO4J_BOLT_PORT (7687).
+  FRAUD_NEO4J_PORT (7687), FRAUD_RUN_DIR (.run).
 `;
 
 /** Single-quotes a value for a POSIX shell `eval`. */
@@ -84,14 +84,14 @@ async function up(argv: string[]): Promise<number> {
 async function down(argv: string[]): Promise<number> {
   const { services, purge } = await resolveServices('down', argv, true);
   const { rm } = await import('node:fs/promises');
-  const { resolve } = await import('node:path');
+  const { localRunDir } = await import('../../infra/local/index.ts');
   let failed = 0;
   // Reverse start order, one at a time: stopping JVMs concurrently on 2 cores gains little.
   for (const s of [...services].reverse()) {
     try {
       await s.down();
       if (purge) {
-        const dir = resolve(process.env['FRAUD_ROOT'] ?? process.cwd(), '.run', s.name);
+        const dir = localRunDir(s.name);
         const st = await s.status();
         if (st.running) {
           process.stderr.write(`infra ${s.name}: still answering (${st.detail}); data not purged\n`);

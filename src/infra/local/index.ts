@@ -49,6 +49,18 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress sink. Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * Directory holding one `<service>/` state folder each. Default: `FRAUD_RUN_DIR`, else
+   * `<root>/.run`. Tests point it at a temporary directory to run private instances.
+   */
+  runBase?: string;
+}
+
+/** Where a service's pid, log and data live: `<runBase>/<name>`. */
+export function localRunDir(name: string, options: LoadOptions = {}): string {
+  const env = options.env ?? process.env;
+  const root = resolve(options.root ?? env['FRAUD_ROOT'] ?? process.cwd());
+  return resolve(options.runBase ?? env['FRAUD_RUN_DIR'] ?? resolve(root, '.run'), name);
 }
 
 /** Builds the launcher for one service by name; unknown names are a usage error. */
@@ -64,7 +76,7 @@ export async function loadLocalService(name: string, options: LoadOptions = {}):
   const root = resolve(options.root ?? env['FRAUD_ROOT'] ?? process.cwd());
   const ctx: LocalServiceContext = {
     root,
-    runDir: resolve(root, '.run', name),
+    runDir: localRunDir(name, { ...options, env, root }),
     env,
     log: options.log ?? ((m) => process.stderr.write(`infra ${name}: ${m}\n`)),
   };

@@ -37,7 +37,7 @@ export function processCommandLine(pid: number): string | null {
 export function isOurProcess(pid: number | null, marker: string): pid is number {
   if (pid === null) return false;
   const cmd = processCommandLine(pid);
-  return cmd !== null && cmd.includes(marker);
+  return cmd?.includes(marker) === true;
 }
 
 /** Options for {@link spawnDetached}. */

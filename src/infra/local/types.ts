@@ -26,7 +26,7 @@ export interface LocalService {
 export interface LocalServiceContext {
   /** Repository root (`FRAUD_ROOT`, else the current directory). */
   readonly root: string;
-  /** `<root>/.run/<service>`: pid file, log file and data directory live here. */
+  /** `<root>/.run/<service>` (or `$FRAUD_RUN_DIR/<service>`): pid file, log file and data live here. */
   readonly runDir: string;
   /** Environment to read overrides from (ports, heap), e.g. `FRAUD_KAFKA_PORT`. */
   readonly env: NodeJS.ProcessEnv;
