@@ -1,0 +1,240 @@
+/**
+ * The local launchers against the real binaries: Kafka (Maven jars), Redis and PostgreSQL
+ * (Debian packages). Part one checks the shared services `.ci/run` started through the
+ * environment; part two runs private instances on free ports under a temporary run directory,
+ * so start/stop never touches a service another test or engineer is using.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Admin } from '@platformatic/kafka';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalService, loadLocalService } from '../../../src/infra/local/index.ts';
+import { probePort } from '../../../src/infra/local/process.ts';
+
+const exec = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../../..');
+const quiet = () => {};
+
+function requireEnv(name: string, how: string): string {
+  const v = process.env[name];
+  if (!v)
+    throw new Error(
+      `${name} is not set: start it with \`eval "$(bin/fraud infra up ${how})"\` (.ci/run does)`,
+    );
+  return v;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** Two consecutive free ports (Kafka's broker and controller listeners). */
+async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const p = await freePort();
+    if (p < 65535 && !(await probePort('127.0.0.1', p + 1))) return p;
+  }
+  throw new Error('no free port pair');
+}
+
+function pidIn(file: string): number {
+  return Number(readFileSync(file, 'utf8').split('\n')[0]);
+}
+
+describe('shared services started by bin/fraud infra up (env)', () => {
+  it('Kafka: the launcher reports the broker in KAFKA_BROKERS running, and up is a no-op', async () => {
+    const brokers = requireEnv('KAFKA_BROKERS', 'kafka');
+    const port = brokers.split(',')[0]!.split(':')[1]!;
+    const kafka = await loadLocalService('kafka', {
+      env: { ...process.env, FRAUD_KAFKA_PORT: port },
+      log: quiet,
+    });
+    expect((await kafka.status()).running).toBe(true);
+    expect(await kafka.up()).toEqual({ KAFKA_BROKERS: `127.0.0.1:${port}` });
+  });
+
+  it('Redis: the launcher reports the server in REDIS_URL running, and up is a no-op', async () => {
+    const url = new URL(requireEnv('REDIS_URL', 'redis'));
+    const redis = await loadLocalService('redis', {
+      env: { ...process.env, FRAUD_REDIS_PORT: url.port },
+      log: quiet,
+    });
+    expect((await redis.status()).running).toBe(true);
+    expect(await redis.up()).toEqual({ REDIS_URL: `redis://127.0.0.1:${url.port}` });
+  });
+
+  it('PostgreSQL: DATABASE_URL accepts queries', async () => {
+    const client = new pg.Client({ connectionString: requireEnv('DATABASE_URL', 'postgres') });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('private instances: start, idempotent up, status, clean down', () => {
+  let runBase: string;
+  const started: LocalService[] = [];
+
+  beforeAll(async () => {
+    runBase = mkdtempSync(join(tmpdir(), 'fraud-infra-'));
+    // PostgreSQL runs as the `postgres` user, which must traverse the directory.
+    await chmod(runBase, 0o755);
+  });
+
+  afterAll(async () => {
+    // Only what this file started, even when an assertion failed midway.
+    for (const s of started) await s.down().catch(() => {});
+    rmSync(runBase, { recursive: true, force: true });
+  });
+
+  it('Redis: up answers PING, a second up keeps the same pid, down stops it', async () => {
+    const port = await freePort();
+    const env = { ...process.env, FRAUD_REDIS_PORT: String(port) };
+    const redis = await loadLocalService('redis', { env, runBase, log: quiet });
+    started.push(redis);
+    const out = await redis.up();
+    expect(out).toEqual({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    const pidFile = join(runBase, 'redis', 'redis.pid');
+    const pid = pidIn(pidFile);
+
+    const client = new Redis(out['REDIS_URL']!, { maxRetriesPerRequest: 1 });
+    try {
+      await client.set('infra:probe', 'card_123');
+      expect(await client.get('infra:probe')).toBe('card_123');
+    } finally {
+      client.disconnect();
+    }
+
+    expect(await redis.up()).toEqual(out);
+    expect(pidIn(pidFile)).toBe(pid);
+    expect(await redis.status()).toEqual({ running: true, detail: `pid ${pid} on 127.0.0.1:${port}` });
+
+    // A launcher with another state directory did not start this server: it may use it, never stop it.
+    const stranger = await loadLocalService('redis', { env, runBase: join(runBase, 'other'), log: quiet });
+    expect(await stranger.up()).toEqual(out);
+    await stranger.down();
+    expect((await redis.status()).running).toBe(true);
+
+    await redis.down();
+    expect(await redis.status()).toEqual({ running: false, detail: `not running (127.0.0.1:${port})` });
+    expect(await probePort('127.0.0.1', port)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('PostgreSQL: up creates database fraud, is idempotent, and down stops the postmaster', async () => {
+    const port = await freePort();
+    const env = { ...process.env, FRAUD_POSTGRES_PORT: String(port) };
+    const postgres = await loadLocalService('postgres', { env, runBase, log: quiet });
+    started.push(postgres);
+    const out = await postgres.up();
+    expect(out).toEqual({ DATABASE_URL: `postgres://fraud@127.0.0.1:${port}/fraud` });
+    const pidFile = join(runBase, 'postgres', 'data', 'postmaster.pid');
+    const pid = pidIn(pidFile);
+
+    const client = new pg.Client({ connectionString: out['DATABASE_URL'] });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ db: string; v: string }>(
+        "SELECT current_database() AS db, current_setting('server_version_num') AS v",
+      );
+      expect(rows[0]!.db).toBe('fraud');
+      expect(Number(rows[0]!.v)).toBeGreaterThanOrEqual(150000);
+    } finally {
+      await client.end();
+    }
+
+    expect(await postgres.up()).toEqual(out);
+    expect(pidIn(pidFile)).toBe(pid);
+    expect((await postgres.status()).running).toBe(true);
+
+    await postgres.down();
+    expect((await postgres.status()).running).toBe(false);
+    expect(await probePort('127.0.0.1', port)).toBe(false);
+  });
+
+  it('Kafka: a KRaft broker is ready in under 30 s, topics are explicit, up is idempotent', async () => {
+    const port = await freePortPair();
+    const env = { ...process.env, FRAUD_KAFKA_PORT: String(port) };
+    const kafka = await loadLocalService('kafka', { env, runBase, log: quiet });
+    started.push(kafka);
+    const t0 = performance.now();
+    const out = await kafka.up();
+    const readyMs = performance.now() - t0;
+    expect(out).toEqual({ KAFKA_BROKERS: `127.0.0.1:${port}` });
+    expect(readyMs).toBeLessThan(30_000);
+    const pidFile = join(runBase, 'kafka', 'kafka.pid');
+    const pid = pidIn(pidFile);
+
+    const admin = new Admin({ clientId: 'infra-test', bootstrapBrokers: [out['KAFKA_BROKERS']!] });
+    try {
+      await admin.createTopics({ topics: ['infra.probe'], partitions: 3, replicas: 1 });
+      expect(await admin.listTopics()).toContain('infra.probe');
+      // auto.create.topics.enable=false: asking for an unknown topic must not invent it.
+      await admin.metadata({ topics: ['infra.typo'], autocreateTopics: true }).catch(() => undefined);
+      expect(await admin.listTopics()).not.toContain('infra.typo');
+    } finally {
+      await admin.close();
+    }
+
+    expect(await kafka.up()).toEqual(out);
+    expect(pidIn(pidFile)).toBe(pid);
+    expect((await kafka.status()).running).toBe(true);
+
+    await kafka.down();
+    expect((await kafka.status()).running).toBe(false);
+    expect(await probePort('127.0.0.1', port)).toBe(false);
+    expect(readFileSync(join(runBase, 'kafka', 'server.properties'), 'utf8')).toContain(
+      'process.roles=broker,controller',
+    );
+  });
+
+  it('bin/fraud infra: up prints eval-able exports on stdout, status exit codes, down', async () => {
+    const port = await freePort();
+    const env = { ...process.env, FRAUD_RUN_DIR: runBase, FRAUD_REDIS_PORT: String(port), FRAUD_ROOT: ROOT };
+    const cli = (...args: string[]) =>
+      exec(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'infra', ...args], { env, cwd: ROOT }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({
+          code: e.code,
+          stdout: e.stdout,
+          stderr: e.stderr,
+        }),
+      );
+    const up = await cli('up', 'redis');
+    started.push(await loadLocalService('redis', { env, runBase, log: quiet }));
+    expect(up.code).toBe(0);
+    expect(up.stdout).toBe(`export REDIS_URL=redis://127.0.0.1:${port}\n`);
+    expect(up.stderr).toMatch(/ready on 127\.0\.0\.1:\d+/);
+
+    const st = await cli('status', 'redis');
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/^redis\s+running\s+pid \d+/);
+
+    expect((await cli('down', 'redis')).code).toBe(0);
+    const after = await cli('status', 'redis');
+    expect(after.code).toBe(3);
+    expect(after.stdout).toMatch(/^redis\s+stopped/);
+
+    const bad = await cli('up', 'zookeeper');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown local service 'zookeeper'");
+  });
+});
