@@ -1,0 +1,546 @@
+/**
+ * The entity graph in Neo4j 5 (`NEO4J_URI`), over Bolt with the official `neo4j-driver`.
+ * Writes are batched `UNWIND … MERGE` statements, idempotent per transaction id: Transaction
+ * nodes record which transactions were applied, so a replay updates no counter. Rings and
+ * cluster sizes run the same pure component analysis as the embedded graph over edges
+ * streamed out of Neo4j (Community edition has no Graph Data Science library).
+ */
+import neo4j, { type Driver, type Session } from 'neo4j-driver';
+import type { Label, Transaction } from '../../core/contracts/index.ts';
+import { FraudError } from '../../core/errors/index.ts';
+import {
+  type AnalysisResult,
+  analyzeComponents,
+  BARE_ID_ORDER,
+  dedupeRows,
+  type EntityRef,
+  edgeId,
+  type GraphBackend,
+  type GraphPath,
+  type GraphStats,
+  type GraphView,
+  type IdentityEdge,
+  type NeighbourhoodOptions,
+  NODE_KEYS,
+  type NodeLabel,
+  nodeId,
+  type PathOptions,
+  type RelType,
+  type Ring,
+  type RingOptions,
+  type SharedDevice,
+  type SharedDeviceOptions,
+  sortView,
+  toGraphRow,
+  type ViewEdge,
+  type ViewNode,
+  type WriteResult,
+} from '../../core/graph/index.ts';
+import { clampDepth } from '../graph-memory/index.ts';
+
+/** Constraints and indexes created by `bin/fraud graph migrate` (all idempotent). */
+export const MIGRATIONS: readonly string[] = Object.freeze([
+  'CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.customer_id IS UNIQUE',
+  'CREATE CONSTRAINT card_id IF NOT EXISTS FOR (n:Card) REQUIRE n.card_id IS UNIQUE',
+  'CREATE CONSTRAINT device_id IF NOT EXISTS FOR (n:Device) REQUIRE n.device_id IS UNIQUE',
+  'CREATE CONSTRAINT merchant_id IF NOT EXISTS FOR (n:Merchant) REQUIRE n.merchant_id IS UNIQUE',
+  'CREATE CONSTRAINT ip_address IF NOT EXISTS FOR (n:IP) REQUIRE n.ip_address IS UNIQUE',
+  'CREATE CONSTRAINT transaction_id IF NOT EXISTS FOR (n:Transaction) REQUIRE n.transaction_id IS UNIQUE',
+  // Signal refresh and analyst look-ups: fraud flags, ring membership, recent device use.
+  'CREATE INDEX card_fraud IF NOT EXISTS FOR (n:Card) ON (n.fraud)',
+  'CREATE INDEX device_fraud IF NOT EXISTS FOR (n:Device) ON (n.fraud)',
+  'CREATE INDEX ip_fraud IF NOT EXISTS FOR (n:IP) ON (n.fraud)',
+  'CREATE INDEX customer_fraud IF NOT EXISTS FOR (n:Customer) ON (n.fraud)',
+  'CREATE INDEX card_cluster_size IF NOT EXISTS FOR (n:Card) ON (n.cluster_size)',
+  'CREATE INDEX card_ring_id IF NOT EXISTS FOR (n:Card) ON (n.ring_id)',
+  'CREATE INDEX used_on_last_seen IF NOT EXISTS FOR ()-[r:USED_ON]-() ON (r.last_seen)',
+  'CREATE INDEX transaction_timestamp IF NOT EXISTS FOR (n:Transaction) ON (n.timestamp)',
+]);
+
+/**
+ * One batch of transactions. `fresh` (the Transaction node had no timestamp yet) gates every
+ * counter, so replaying a batch changes nothing; last/first-seen are max/min and replay-safe.
+ */
+export const WRITE_BATCH = `
+UNWIND $rows AS r
+MERGE (t:Transaction {transaction_id: r.transaction_id})
+WITH r, t, t.timestamp IS NULL AS fresh, datetime({epochMillis: toInteger(r.ts)}) AS ts
+SET t.timestamp = ts, t.amount = r.amount, t.currency = r.currency, t.status = r.status,
+    t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
+    t.ip_address = r.ip_address, t.merchant_id = r.merchant_id
+MERGE (c:Card {card_id: r.card_id})
+MERGE (cu:Customer {customer_id: r.customer_id})
+MERGE (d:Device {device_id: r.device_id})
+MERGE (ip:IP {ip_address: r.ip_address})
+MERGE (m:Merchant {merchant_id: r.merchant_id})
+  ON CREATE SET m.category = r.merchant_category, m.country = r.merchant_country
+MERGE (cu)-[o:OWNS]->(c)
+  ON CREATE SET o.since = ts
+MERGE (c)-[u:USED_ON]->(d)
+  ON CREATE SET u.count = 0, u.first_seen = ts, u.last_seen = ts
+MERGE (c)-[x:TRANSACTED_AT]->(m)
+  ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = ts
+MERGE (d)-[s:SEEN_FROM]->(ip)
+  ON CREATE SET s.count = 0, s.last_seen = ts
+WITH r, t, fresh, ts, c, cu, d, ip, o, u, x, s, CASE WHEN fresh THEN 1 ELSE 0 END AS inc
+SET o.since = CASE WHEN ts < o.since THEN ts ELSE o.since END,
+    u.first_seen = CASE WHEN ts < u.first_seen THEN ts ELSE u.first_seen END,
+    u.last_seen = CASE WHEN ts > u.last_seen THEN ts ELSE u.last_seen END,
+    x.last_seen = CASE WHEN ts > x.last_seen THEN ts ELSE x.last_seen END,
+    s.last_seen = CASE WHEN ts > s.last_seen THEN ts ELSE s.last_seen END,
+    u.count = u.count + inc, x.count = x.count + inc, s.count = s.count + inc,
+    x.amount = x.amount + inc * r.amount
+FOREACH (_ IN CASE WHEN t.fraud = true THEN [1] ELSE [] END |
+  SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true)
+RETURN sum(inc) AS created`;
+
+/** Labels: a stub Transaction node keeps a label that arrives before its transaction. */
+export const APPLY_LABELS = `
+UNWIND $labels AS l
+MERGE (t:Transaction {transaction_id: l.transaction_id})
+SET t.fraud = CASE WHEN t.fraud = true THEN true ELSE l.is_fraud END, t.labeled_at = l.labeled_at
+WITH t, l WHERE l.is_fraud AND t.card_id IS NOT NULL
+MATCH (c:Card {card_id: t.card_id}), (d:Device {device_id: t.device_id}),
+      (ip:IP {ip_address: t.ip_address}), (cu:Customer {customer_id: t.customer_id})
+SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`;
+
+/** The brief's query, with its threshold as a parameter and a stable order. */
+export const SHARED_DEVICES = `
+MATCH (c:Card)-[:USED_ON]->(d:Device)
+WITH d, collect(distinct c.card_id) AS cards
+WHERE size(cards) > $moreThan
+RETURN d.device_id AS device_id, cards
+ORDER BY size(cards) DESC, device_id
+LIMIT $limit`;
+
+const IDENTITY_EDGES = `
+MATCH (cu:Customer)-[:OWNS]->(c:Card) RETURN 'Customer:' + cu.customer_id AS a, 'Card:' + c.card_id AS b
+UNION ALL
+MATCH (c:Card)-[:USED_ON]->(d:Device) RETURN 'Card:' + c.card_id AS a, 'Device:' + d.device_id AS b
+UNION ALL
+MATCH (d:Device)-[:SEEN_FROM]->(ip:IP) RETURN 'Device:' + d.device_id AS a, 'IP:' + ip.ip_address AS b`;
+
+const IDENTITY_NODES = `
+MATCH (n:Card) RETURN 'Card:' + n.card_id AS id, n.fraud = true AS fraud
+UNION ALL MATCH (n:Device) RETURN 'Device:' + n.device_id AS id, n.fraud = true AS fraud
+UNION ALL MATCH (n:Customer) RETURN 'Customer:' + n.customer_id AS id, n.fraud = true AS fraud
+UNION ALL MATCH (n:IP) RETURN 'IP:' + n.ip_address AS id, n.fraud = true AS fraud`;
+
+/** Cypher expression giving a node's `Label:key` id (every node has exactly one label). */
+const NODE_ID = (v: string) =>
+  `labels(${v})[0] + ':' + coalesce(${v}.card_id, ${v}.customer_id, ${v}.device_id, ${v}.ip_address, ${v}.merchant_id, ${v}.transaction_id)`;
+
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+export interface Neo4jGraphOptions {
+  readonly uri: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** Database name. Default `neo4j`. */
+  readonly database?: string;
+  /** Per-query timeout, ms. Default 30 000. */
+  readonly queryTimeoutMs?: number;
+  /** Connection acquisition timeout, ms: how long a write waits while Neo4j is down. Default 5 000. */
+  readonly connectTimeoutMs?: number;
+}
+
+export function createDriver(options: Neo4jGraphOptions): Driver {
+  const auth =
+    options.user && options.password ? neo4j.auth.basic(options.user, options.password) : undefined;
+  return neo4j.driver(options.uri, auth, {
+    disableLosslessIntegers: true,
+    connectionTimeout: options.connectTimeoutMs ?? 5_000,
+    connectionAcquisitionTimeout: options.connectTimeoutMs ?? 5_000,
+    maxTransactionRetryTime: 5_000,
+  });
+}
+
+export class Neo4jGraph implements GraphBackend {
+  readonly kind = 'neo4j' as const;
+  readonly driver: Driver;
+  private readonly database: string;
+  private readonly timeout: number;
+
+  constructor(options: Neo4jGraphOptions, driver?: Driver) {
+    this.driver = driver ?? createDriver(options);
+    this.database = options.database ?? 'neo4j';
+    this.timeout = options.queryTimeoutMs ?? 30_000;
+  }
+
+  private session(mode: 'READ' | 'WRITE'): Session {
+    return this.driver.session({
+      database: this.database,
+      defaultAccessMode: mode === 'READ' ? neo4j.session.READ : neo4j.session.WRITE,
+    });
+  }
+
+  /** Runs one statement in a managed transaction (transient errors are retried by the driver). */
+  private async run<T = Record<string, unknown>>(
+    mode: 'READ' | 'WRITE',
+    cypher: string,
+    params: Record<string, unknown> = {},
+  ): Promise<T[]> {
+    const session = this.session(mode);
+    try {
+      const work = async (tx: { run: Session['run'] }) => {
+        const res = await tx.run(cypher, params);
+        return res.records.map((r) => r.toObject() as T);
+      };
+      const config = { timeout: this.timeout };
+      return mode === 'READ'
+        ? await session.executeRead(work, config)
+        : await session.executeWrite(work, config);
+    } catch (err) {
+      throw wrapNeo4jError(err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Streams a read query record by record (large exports). */
+  private async stream(cypher: string, onRecord: (r: Record<string, unknown>) => void): Promise<void> {
+    const session = this.session('READ');
+    try {
+      await session.executeRead(async (tx) => {
+        for await (const rec of tx.run(cypher)) onRecord(rec.toObject());
+      });
+    } catch (err) {
+      throw wrapNeo4jError(err);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async migrate(): Promise<string[]> {
+    for (const statement of MIGRATIONS) {
+      const session = this.session('WRITE');
+      try {
+        await session.run(statement);
+      } catch (err) {
+        throw wrapNeo4jError(err);
+      } finally {
+        await session.close();
+      }
+    }
+    await this.run('READ', 'CALL db.awaitIndexes(300)');
+    return [...MIGRATIONS];
+  }
+
+  async write(transactions: readonly Transaction[]): Promise<WriteResult> {
+    const rows = dedupeRows(transactions.map(toGraphRow));
+    if (rows.length === 0) return { rows: 0, created: 0 };
+    const [res] = await this.run<{ created: number }>('WRITE', WRITE_BATCH, { rows });
+    return { rows: rows.length, created: res?.created ?? 0 };
+  }
+
+  async applyLabels(labels: readonly Label[]): Promise<void> {
+    if (labels.length === 0) return;
+    await this.run('WRITE', APPLY_LABELS, {
+      labels: labels.map((l) => ({
+        transaction_id: l.transaction_id,
+        is_fraud: l.is_fraud,
+        labeled_at: l.labeled_at,
+      })),
+    });
+  }
+
+  async sharedDevices(options: SharedDeviceOptions = {}): Promise<SharedDevice[]> {
+    const rows = await this.run<SharedDevice>('READ', SHARED_DEVICES, {
+      moreThan: neo4j.int(options.moreThan ?? 3),
+      limit: neo4j.int(clampDepth(options.limit, 100, 100_000)),
+    });
+    return rows.map((r) => ({ device_id: r.device_id, cards: [...r.cards].sort() }));
+  }
+
+  /** Every identity node, edge and fraud flag, streamed out of Neo4j. */
+  async exportIdentity(): Promise<{ nodes: string[]; edges: IdentityEdge[]; fraud: Set<string> }> {
+    const nodes: string[] = [];
+    const fraud = new Set<string>();
+    const edges: IdentityEdge[] = [];
+    await this.stream(IDENTITY_NODES, (r) => {
+      nodes.push(r['id'] as string);
+      if (r['fraud'] === true) fraud.add(r['id'] as string);
+    });
+    await this.stream(IDENTITY_EDGES, (r) => edges.push([r['a'] as string, r['b'] as string]));
+    return { nodes, edges, fraud };
+  }
+
+  async rings(options: RingOptions & { limit?: number } = {}): Promise<Ring[]> {
+    const g = await this.exportIdentity();
+    return analyzeComponents(g.nodes, g.edges, g.fraud, options).rings.slice(0, options.limit ?? 100);
+  }
+
+  async analyze(options: RingOptions = {}): Promise<AnalysisResult> {
+    const started = performance.now();
+    const g = await this.exportIdentity();
+    const r = analyzeComponents(g.nodes, g.edges, g.fraud, options);
+    const rows = [...r.cardClusterSize].map(([k, n]) => ({
+      k,
+      n,
+      ring: r.cardRing.get(k) ?? null,
+      score: r.cardRingScore.get(k) ?? 0,
+    }));
+    for (let i = 0; i < rows.length; i += 10_000) {
+      await this.run(
+        'WRITE',
+        `UNWIND $rows AS r MATCH (c:Card {card_id: r.k})
+         SET c.cluster_size = r.n, c.ring_id = r.ring, c.ring_score = r.score`,
+        { rows: rows.slice(i, i + 10_000) },
+      );
+    }
+    return {
+      rings: r.rings,
+      components: r.components,
+      cards: r.cardClusterSize.size,
+      hubs: r.hubs,
+      tookMs: Math.round(performance.now() - started),
+    };
+  }
+
+  async resolve(ref: { label: NodeLabel | null; key: string }): Promise<EntityRef | null> {
+    for (const label of ref.label ? [ref.label] : BARE_ID_ORDER) {
+      const rows = await this.run<{ n: number }>(
+        'READ',
+        `MATCH (n:${label} {${NODE_KEYS[label]}: $k}) RETURN count(n) AS n`,
+        { k: ref.key },
+      );
+      if ((rows[0]?.n ?? 0) > 0) return { label, key: ref.key };
+    }
+    return null;
+  }
+
+  async path(from: EntityRef, to: EntityRef, options: PathOptions = {}): Promise<GraphPath | null> {
+    const depth = clampDepth(options.maxDepth, 6, 10);
+    const a = `(a:${from.label} {${NODE_KEYS[from.label]}: $a})`;
+    const b = `(b:${to.label} {${NODE_KEYS[to.label]}: $b})`;
+    if (from.label === to.label && from.key === to.key) {
+      const rows = await this.run('READ', `MATCH ${a} RETURN 1 AS ok`, { a: from.key });
+      return rows.length > 0 ? { nodes: [nodeId(from.label, from.key)], rels: [], length: 0 } : null;
+    }
+    if (depth === 0) return null;
+    const rows = await this.run<{ nodes: string[]; rels: RelType[] }>(
+      'READ',
+      `MATCH ${a}, ${b}
+       MATCH p = shortestPath((a)-[:OWNS|USED_ON|SEEN_FROM*..${depth}]-(b))
+       RETURN [n IN nodes(p) | ${NODE_ID('n')}] AS nodes, [r IN relationships(p) | type(r)] AS rels`,
+      { a: from.key, b: to.key },
+    );
+    const row = rows[0];
+    return row ? { nodes: row.nodes, rels: row.rels, length: row.rels.length } : null;
+  }
+
+  async neighbourhood(transactionId: string, options: NeighbourhoodOptions = {}): Promise<GraphView | null> {
+    const hops = clampDepth(options.hops, 1, 3);
+    const limit = clampDepth(options.limit, 200, 5000);
+    const head = await this.run<{
+      t: {
+        amount: number;
+        currency: string;
+        status: string;
+        ts: number;
+        fraud: boolean | null;
+        merchant_id: string;
+      };
+      m: { category: string | null; country: string | null } | null;
+    }>(
+      'READ',
+      `MATCH (t:Transaction {transaction_id: $id}) WHERE t.timestamp IS NOT NULL
+       OPTIONAL MATCH (m:Merchant {merchant_id: t.merchant_id})
+       RETURN t {.amount, .currency, .status, .fraud, .merchant_id, ts: t.timestamp.epochMillis} AS t,
+              m {.category, .country} AS m`,
+      { id: transactionId },
+    );
+    const h = head[0];
+    if (!h) return null;
+    const ranked = await this.run<{ id: string; dist: number; fraud: boolean }>(
+      'READ',
+      `MATCH (t:Transaction {transaction_id: $id})
+       MATCH (c:Card {card_id: t.card_id}), (cu:Customer {customer_id: t.customer_id}),
+             (d:Device {device_id: t.device_id}), (ip:IP {ip_address: t.ip_address})
+       UNWIND [c, cu, d, ip] AS s
+       MATCH p = (s)-[:OWNS|USED_ON|SEEN_FROM*0..${hops}]-(n)
+       WITH n, min(length(p)) AS dist
+       RETURN ${NODE_ID('n')} AS id, dist, coalesce(n.fraud, false) AS fraud`,
+      { id: transactionId },
+    );
+    ranked.sort((a, b) => a.dist - b.dist || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const room = Math.max(0, limit - 2);
+    const kept = ranked.slice(0, room);
+    const keep = new Set(kept.map((r) => r.id));
+    const keysOf = (label: string) =>
+      kept.filter((r) => r.id.startsWith(`${label}:`)).map((r) => r.id.slice(label.length + 1));
+    const txNode = nodeId('Transaction', transactionId);
+    const merchantNode = nodeId('Merchant', h.t.merchant_id);
+    const nodes: ViewNode[] = [
+      {
+        id: txNode,
+        label: 'Transaction',
+        key: transactionId,
+        fraud: h.t.fraud === true,
+        properties: {
+          amount: h.t.amount,
+          currency: h.t.currency,
+          status: h.t.status,
+          timestamp: iso(h.t.ts),
+        },
+      },
+      {
+        id: merchantNode,
+        label: 'Merchant',
+        key: h.t.merchant_id,
+        fraud: false,
+        properties: { category: h.m?.category ?? null, country: h.m?.country ?? null },
+      },
+    ];
+    for (const r of kept) {
+      const i = r.id.indexOf(':');
+      nodes.push({
+        id: r.id,
+        label: r.id.slice(0, i) as NodeLabel,
+        key: r.id.slice(i + 1),
+        fraud: r.fraud,
+        properties: {},
+      });
+    }
+    const rels = await this.run<{
+      a: string;
+      type: RelType;
+      b: string;
+      count: number | null;
+      amount: number | null;
+      first: number | null;
+      last: number | null;
+      since: number | null;
+    }>(
+      'READ',
+      `UNWIND $cards AS k MATCH (cu:Customer)-[r:OWNS]->(c:Card {card_id: k}) WHERE cu.customer_id IN $customers
+         RETURN 'Customer:' + cu.customer_id AS a, 'OWNS' AS type, 'Card:' + k AS b, null AS count, null AS amount,
+                null AS first, null AS last, r.since.epochMillis AS since
+       UNION ALL
+       UNWIND $cards AS k MATCH (c:Card {card_id: k})-[r:USED_ON]->(d:Device) WHERE d.device_id IN $devices
+         RETURN 'Card:' + k AS a, 'USED_ON' AS type, 'Device:' + d.device_id AS b, r.count AS count, null AS amount,
+                r.first_seen.epochMillis AS first, r.last_seen.epochMillis AS last, null AS since
+       UNION ALL
+       UNWIND $devices AS k MATCH (d:Device {device_id: k})-[r:SEEN_FROM]->(ip:IP) WHERE ip.ip_address IN $ips
+         RETURN 'Device:' + k AS a, 'SEEN_FROM' AS type, 'IP:' + ip.ip_address AS b, r.count AS count, null AS amount,
+                null AS first, r.last_seen.epochMillis AS last, null AS since
+       UNION ALL
+       UNWIND $cards AS k MATCH (c:Card {card_id: k})-[r:TRANSACTED_AT]->(m:Merchant {merchant_id: $merchant})
+         RETURN 'Card:' + k AS a, 'TRANSACTED_AT' AS type, 'Merchant:' + m.merchant_id AS b, r.count AS count,
+                r.amount AS amount, null AS first, r.last_seen.epochMillis AS last, null AS since`,
+      {
+        cards: keysOf('Card'),
+        customers: keysOf('Customer'),
+        devices: keysOf('Device'),
+        ips: keysOf('IP'),
+        merchant: h.t.merchant_id,
+      },
+    );
+    const edges: ViewEdge[] = [];
+    const txEntities = await this.run<{ ids: string[] }>(
+      'READ',
+      `MATCH (t:Transaction {transaction_id: $id})
+       RETURN ['Card:' + t.card_id, 'Customer:' + t.customer_id, 'Device:' + t.device_id, 'IP:' + t.ip_address] AS ids`,
+      { id: transactionId },
+    );
+    for (const id of [...(txEntities[0]?.ids ?? []), merchantNode]) {
+      if (id === merchantNode || keep.has(id)) {
+        edges.push({
+          id: edgeId(txNode, 'INVOLVES', id),
+          type: 'INVOLVES',
+          source: txNode,
+          target: id,
+          properties: {},
+        });
+      }
+    }
+    for (const r of rels) {
+      let properties: ViewEdge['properties'];
+      if (r.type === 'OWNS') properties = { since: iso(r.since) };
+      else if (r.type === 'USED_ON')
+        properties = { count: r.count, first_seen: iso(r.first), last_seen: iso(r.last) };
+      else if (r.type === 'SEEN_FROM') properties = { count: r.count, last_seen: iso(r.last) };
+      else
+        properties = {
+          count: r.count,
+          amount: Math.round((r.amount ?? 0) * 100) / 100,
+          last_seen: iso(r.last),
+        };
+      edges.push({ id: edgeId(r.a, r.type, r.b), type: r.type, source: r.a, target: r.b, properties });
+    }
+    return sortView(nodes, edges, ranked.length > room);
+  }
+
+  async stats(): Promise<GraphStats> {
+    const nodes: Record<string, number> = {};
+    const relationships: Record<string, number> = {};
+    for (const label of ['Card', 'Customer', 'Device', 'IP', 'Merchant', 'Transaction']) {
+      const [r] = await this.run<{ n: number }>('READ', `MATCH (n:${label}) RETURN count(n) AS n`);
+      nodes[label] = r?.n ?? 0;
+    }
+    for (const type of ['OWNS', 'USED_ON', 'TRANSACTED_AT', 'SEEN_FROM']) {
+      const [r] = await this.run<{ n: number }>('READ', `MATCH ()-[r:${type}]->() RETURN count(r) AS n`);
+      relationships[type] = r?.n ?? 0;
+    }
+    return { nodes, relationships };
+  }
+
+  /**
+   * `bin/fraud graph query`: any Cypher in a READ transaction, so the server refuses writes
+   * ("Writing in read access mode not allowed"). Values come back as plain JSON.
+   */
+  async query(cypher: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
+    const rows = await this.run('READ', cypher, params);
+    return rows.map((r) => toPlain(r) as Record<string, unknown>);
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+/** Neo4j values (nodes, relationships, temporal, integers) as plain JSON. */
+export function toPlain(v: unknown): unknown {
+  if (v === null || v === undefined) return v ?? null;
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (neo4j.isInt(v)) return (v as { toNumber(): number }).toNumber();
+  if (typeof v !== 'object') return v;
+  const o = v as Record<string, unknown> & { constructor?: { name?: string } };
+  const kind = o.constructor?.name;
+  if (kind === 'Node') return { labels: o['labels'], properties: toPlain(o['properties']) };
+  if (kind === 'Relationship') return { type: o['type'], properties: toPlain(o['properties']) };
+  if (kind === 'Path') return { segments: toPlain(o['segments']) };
+  if (kind === 'PathSegment')
+    return { start: toPlain(o['start']), relationship: toPlain(o['relationship']), end: toPlain(o['end']) };
+  if (
+    kind &&
+    kind !== 'Object' &&
+    typeof (o as { toString?: unknown }).toString === 'function' &&
+    /Date|Time|Duration|Point/.test(kind)
+  ) {
+    return String(o);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = toPlain(x);
+  return out;
+}
+
+/** Maps driver errors onto the catalogue: unreachable = retryable, Cypher errors = request errors. */
+export function wrapNeo4jError(err: unknown): Error {
+  if (err instanceof FraudError) return err;
+  const e = err as { code?: string; message?: string; retriable?: boolean };
+  const code = e.code ?? '';
+  if (
+    code === 'ServiceUnavailable' ||
+    code === 'SessionExpired' ||
+    code.startsWith('Neo.TransientError') ||
+    e.retriable
+  ) {
+    return new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', `neo4j: ${e.message ?? code}`, { cause: err });
+  }
+  if (code.startsWith('Neo.ClientError')) {
+    return new FraudError('FRAUD_REQUEST_INVALID', `neo4j: ${e.message ?? code}`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
