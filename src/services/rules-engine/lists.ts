@@ -152,3 +152,23 @@ export class ListService {
     return next;
   }
 }
+
+/**
+ * Opens the lists for a process: PostgreSQL when `DATABASE_URL` is set (the console store's
+ * `list_entries` table, shared by every instance), otherwise `<dataDir>/lists.json`.
+ * Returns the service and a close function for the backing store.
+ */
+export async function openListService(config: {
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+}): Promise<{ lists: ListService; where: string; close: () => Promise<void> }> {
+  if (config.databaseUrl) {
+    const { openStore } = await import('../../adapters/store-postgres/index.ts');
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+    const lists = await ListService.open(store.listPersistence());
+    return { lists, where: 'PostgreSQL (DATABASE_URL)', close: () => store.close() };
+  }
+  const path = `${config.dataDir.replace(/\/$/, '')}/lists.json`;
+  const lists = await ListService.open(new JsonFileListPersistence(path));
+  return { lists, where: path, close: async () => lists.stop() };
+}
