@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   'audit:read': ['admin'],
   /** Create users and API tokens. */
   'users:write': ['admin'],
+  /** Record and read data-subject consent (LGPD/GDPR). */
+  'privacy:manage': ['admin'],
   /** `POST /v1/decisions`: score a transaction. */
   'decisions:write': ['service', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -8,9 +8,11 @@ export {
   type MaskableTransaction,
   maskAlert,
   maskCardId,
+  maskDeep,
   maskId,
   maskIp,
   maskTransaction,
+  piiReplacements,
 } from './masking.ts';
 
 export const CASE_STATUSES = ['open', 'investigating', 'closed'] as const;

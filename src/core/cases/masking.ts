@@ -40,21 +40,62 @@ export interface MaskableTransaction {
 }
 
 /** A masked copy of a transaction-shaped object; merchant, amount and country stay visible. */
-export function maskTransaction<T extends MaskableTransaction>(tx: T): T {
-  const out: MaskableTransaction = { ...tx };
-  if (typeof tx.card_id === 'string') out.card_id = maskCardId(tx.card_id);
-  if (typeof tx.customer_id === 'string') out.customer_id = maskId(tx.customer_id);
-  if (typeof tx.device_id === 'string') out.device_id = maskId(tx.device_id);
-  if (typeof tx.ip_address === 'string') out.ip_address = maskIp(tx.ip_address);
+export function maskTransaction<T extends object>(tx: T): T {
+  const t = tx as MaskableTransaction;
+  const out: MaskableTransaction = { ...t };
+  if (typeof t.card_id === 'string') out.card_id = maskCardId(t.card_id);
+  if (typeof t.customer_id === 'string') out.customer_id = maskId(t.customer_id);
+  if (typeof t.device_id === 'string') out.device_id = maskId(t.device_id);
+  if (typeof t.ip_address === 'string') out.ip_address = maskIp(t.ip_address);
   return out as T;
 }
 
 /** Masks an alert or case row: its own identifiers and its embedded transaction. */
-export function maskAlert<T extends MaskableTransaction & { transaction?: MaskableTransaction | null }>(
-  a: T,
-): T {
-  const out = maskTransaction(a);
-  if (a.transaction)
-    (out as { transaction?: MaskableTransaction }).transaction = maskTransaction(a.transaction);
-  return out;
+export function maskAlert<T extends object>(a: T): T {
+  const out = maskTransaction(a) as { transaction?: unknown };
+  const inner = (a as { transaction?: unknown }).transaction;
+  if (inner && typeof inner === 'object') out.transaction = maskTransaction(inner);
+  return out as T;
+}
+
+/** Identifier values of one record, mapped to their masked form. */
+export function piiReplacements(
+  txs: readonly { card_id?: unknown; customer_id?: unknown; device_id?: unknown; ip_address?: unknown }[],
+): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const t of txs) {
+    if (typeof t.card_id === 'string') m.set(t.card_id, maskCardId(t.card_id));
+    if (typeof t.customer_id === 'string') m.set(t.customer_id, maskId(t.customer_id));
+    if (typeof t.device_id === 'string') m.set(t.device_id, maskId(t.device_id));
+    if (typeof t.ip_address === 'string') m.set(t.ip_address, maskIp(t.ip_address));
+  }
+  return m;
+}
+
+/**
+ * Replaces every known identifier anywhere in a value: as a whole string, or after a
+ * `kind:` prefix (graph node ids such as `card:card_1234`). Rule hit values and graph nodes
+ * can carry identifiers under any key, so masking by key alone would leak them.
+ */
+export function maskDeep<T>(value: T, replacements: ReadonlyMap<string, string>): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const direct = replacements.get(v);
+      if (direct !== undefined) return direct;
+      const i = v.indexOf(':');
+      if (i > 0 && i < 16) {
+        const r = replacements.get(v.slice(i + 1));
+        if (r !== undefined) return `${v.slice(0, i + 1)}${r}`;
+      }
+      return v;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
 }
