@@ -150,6 +150,36 @@ export class ConsoleAuth {
     };
   }
 
+  /**
+   * One guard for a plugin whose routes mix reads and writes (the rules engine's `rulesPlugin`
+   * and `listsPlugin` take a single `guard`): GET/HEAD need `read`, other methods `write`.
+   * With `audit`, every successful write is appended to the audit trail as `<audit>.<method>`
+   * with the URL, the body and the status, attributed to the caller.
+   */
+  guard(options: { read: Permission; write: Permission; audit?: string }): preHandlerHookHandler {
+    const read = this.requirePermission(options.read);
+    const write = this.requirePermission(options.write);
+    const store = this.store;
+    return async function (this: unknown, request, reply) {
+      const isRead = request.method === 'GET' || request.method === 'HEAD';
+      await (isRead ? read : write).call(this as never, request, reply, () => {});
+      if (isRead || !options.audit) return;
+      const actor = actorOf(request);
+      const body = typeof request.body === 'string' ? request.body.slice(0, 4000) : request.body;
+      reply.raw.once('finish', () => {
+        if (reply.raw.statusCode >= 400) return;
+        void store
+          .appendAudit(actor, {
+            action: `${options.audit}.${request.method.toLowerCase()}`,
+            targetType: options.audit,
+            targetId: request.url,
+            after: { status: reply.raw.statusCode, body: body ?? null },
+          })
+          .catch((err: Error) => request.log.error({ err }, 'audit append failed'));
+      });
+    };
+  }
+
   /** Checks a password and opens a session; failures are audited and say nothing about which part was wrong. */
   async login(
     username: string,

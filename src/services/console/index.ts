@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Neighbourhood, PgStore } from '../../adapters/store-postgres/index.ts';
 import type { EventBus } from '../../ports/index.ts';
 import { ConsoleAuth } from './auth.ts';
@@ -30,11 +30,11 @@ export interface ConsoleDeps {
   /** Live versions of this process (e.g. `{ rule_set_version, model_version }`), shown on the dashboard. */
   readonly versions?: () => Record<string, string | null>;
   /**
-   * The rules engine's HTTP plugin (`/v1/rules…`, `/v1/lists…`). Registered behind the RBAC
-   * guard: GET needs `rules:read`, other methods `rules:write` (lists: `lists:write`). When
-   * given with `rulesServeLists: true`, the console's own `/v1/lists` routes are not registered.
+   * Serve `/v1/lists` from the store. Default true. Set false when the rules engine's
+   * `listsPlugin` is registered on the same app (it owns `/v1/lists` then; guard it with
+   * `auth.guard({ read: 'rules:read', write: 'lists:write', audit: 'lists' })`).
    */
-  readonly rulesHttp?: { plugin: FastifyPluginAsync<never>; options?: unknown; servesLists?: boolean };
+  readonly listsRoutes?: boolean;
   /** Built web app directory. Default {@link WEB_DIST}. */
   readonly webRoot?: string;
   readonly log?: (message: string) => void;
@@ -73,24 +73,8 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     publishLabels,
     neighbourhood: deps.neighbourhood ?? ((card) => deps.store.neighbourhood(card)),
     ...(deps.versions ? { versions: deps.versions } : {}),
-    lists: !deps.rulesHttp?.servesLists,
+    lists: deps.listsRoutes ?? true,
   });
-  if (deps.rulesHttp) {
-    const { plugin, options } = deps.rulesHttp;
-    await app.register(async (scope) => {
-      scope.addHook('preHandler', async (req) => {
-        const listWrite = req.url.startsWith('/v1/lists');
-        const permission =
-          req.method === 'GET' || req.method === 'HEAD'
-            ? 'rules:read'
-            : listWrite
-              ? 'lists:write'
-              : 'rules:write';
-        await deps.auth.requirePermission(permission).call(scope, req, undefined as never, () => {});
-      });
-      await scope.register(plugin, (options ?? {}) as never);
-    });
-  }
   await registerWeb(app, deps.webRoot ?? WEB_DIST);
 }
 
