@@ -1,28 +1,44 @@
 import type { Label, Transaction } from '../../core/contracts/index.ts';
-import { FEATURE_NAMES } from '../../core/features/index.ts';
+import {
+  eventTime,
+  FEATURE_COUNT,
+  FeatureEngine,
+  type FeatureEngineOptions,
+  type FeatureEngineStats,
+} from '../../core/features/index.ts';
 import type { FeatureStore, FeatureVector } from '../../ports/index.ts';
 
-// PLACEHOLDER, replaced by the features issue (#3).
+export type MemoryFeatureStoreOptions = FeatureEngineOptions;
+
+/**
+ * The embedded feature store: the core `FeatureEngine` in this process. It is the same code
+ * the offline backfill runs, so the online vectors equal the training vectors by
+ * construction (the parity test proves it end to end).
+ */
 export class MemoryFeatureStore implements FeatureStore {
   readonly kind = 'memory' as const;
-  private readonly cardTimes = new Map<string, number[]>();
-  private readonly seen = new Set<string>();
+  readonly engine: FeatureEngine;
+
+  constructor(options: MemoryFeatureStoreOptions = {}) {
+    this.engine = new FeatureEngine(options);
+  }
 
   async enrich(transactions: readonly Transaction[]): Promise<FeatureVector[]> {
-    return transactions.map((tx) => {
-      const t = Date.parse(tx.timestamp);
-      const times = (this.cardTimes.get(tx.card_id) ?? []).filter((x) => x > t - 3_600_000);
-      const v = new Float64Array(FEATURE_NAMES.length);
-      v[0] = times.filter((x) => x < t).length;
-      v[1] = tx.amount;
-      if (!this.seen.has(tx.transaction_id)) {
-        this.seen.add(tx.transaction_id);
-        times.push(t);
-      }
-      this.cardTimes.set(tx.card_id, times);
-      return v;
-    });
+    const out: FeatureVector[] = new Array(transactions.length);
+    for (let i = 0; i < transactions.length; i++) {
+      out[i] = this.engine.enrich(transactions[i]!, new Float64Array(FEATURE_COUNT));
+    }
+    return out;
   }
-  async addLabels(_labels: readonly Label[]): Promise<void> {}
+
+  async addLabels(labels: readonly Label[]): Promise<void> {
+    for (const l of labels) this.engine.addLabel(l.transaction_id, l.is_fraud, eventTime(l.labeled_at));
+  }
+
+  /** Counters and state sizes, for metrics and tests. */
+  stats(): FeatureEngineStats {
+    return this.engine.stats();
+  }
+
   async close(): Promise<void> {}
 }

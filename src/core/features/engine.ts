@@ -1,0 +1,430 @@
+import type { Transaction } from '../contracts/transaction.ts';
+import {
+  CARD_HISTORY_MS,
+  CARD_STRIDE,
+  CUSTOMER_HISTORY_MS,
+  CUSTOMER_STRIDE,
+  computeCard,
+  computeContext,
+  computeCustomer,
+  computeLinks,
+  computeRisk,
+  FEATURE_COUNT,
+  LINK_HISTORY_MS,
+  LINK_STRIDE,
+  newPoint,
+  RISK_HISTORY_MS,
+  RISK_WINDOW_MS,
+  TIMELINE_STRIDE,
+  type TxPoint,
+  toPoint,
+  writeCardRow,
+  writeCustomerRow,
+  writeLinkRow,
+} from './compute.ts';
+import { DAY_MS, MINUTE_MS } from './definitions.ts';
+
+/** Options of the in-process feature state (memory store and offline backfill). */
+export interface FeatureEngineOptions {
+  /**
+   * Allowed lateness in ms (default 5 minutes). An event up to this much older than the
+   * newest event seen gets exact features; state older than `window + lateness` is evicted.
+   */
+  allowedLatenessMs?: number;
+  /**
+   * Labels that arrive before their transaction are held until it arrives (default 100,000;
+   * oldest dropped first and counted). The offline backfill sets it to Infinity.
+   */
+  pendingLabelCapacity?: number;
+  /** Sweep idle entities every this many applied transactions (default 65,536). */
+  sweepEvery?: number;
+  /**
+   * How long after a transaction its label can still arrive and count (default 120 days, the
+   * longest usual chargeback time limit). Bounds the transaction_id → entities index.
+   */
+  labelHorizonMs?: number;
+}
+
+export interface FeatureEngineStats {
+  /** Transactions applied to the state. */
+  applied: number;
+  /** Transactions already in the state (replays): features computed, nothing applied. */
+  replays: number;
+  /** Transactions older than `watermark − allowedLateness` when they arrived. */
+  lateEvents: number;
+  labelsApplied: number;
+  labelsDuplicate: number;
+  labelsNotFraud: number;
+  labelsPending: number;
+  /** Pending labels dropped at capacity, or whose transaction never came within the horizon. */
+  labelsDropped: number;
+  watermark: number;
+  cards: number;
+  customers: number;
+  devices: number;
+  ips: number;
+  merchants: number;
+  categories: number;
+  /** Transactions kept in the label index (transaction_id → entities) for the label horizon. */
+  labelIndex: number;
+}
+
+/** History of one entity: rows in the order applied, `start` = first live element. */
+class History {
+  rows: number[] = [];
+  start = 0;
+  latest = Number.NEGATIVE_INFINITY;
+
+  /** Drops rows from the head while their time is ≤ cutoff; compacts now and then. */
+  trim(cutoff: number, stride: number): void {
+    const rows = this.rows;
+    let s = this.start;
+    while (s < rows.length && rows[s]! <= cutoff) s += stride;
+    if (s >= rows.length) {
+      this.rows = [];
+      this.start = 0;
+    } else if (s > 64 && s * 2 > rows.length) {
+      this.rows = rows.slice(s);
+      this.start = 0;
+    } else {
+      this.start = s;
+    }
+  }
+}
+
+/** Risk entity (merchant, category, device, IP): sorted transaction timeline and frauds. */
+class RiskState {
+  /** (time, hash) pairs sorted ascending. */
+  tl: number[] = [];
+  tlStart = 0;
+  /** `labeled_at` of the fraud labels on its transactions, sorted ascending. */
+  fraud: number[] | null = null;
+  fraudStart = 0;
+  latest = Number.NEGATIVE_INFINITY;
+  /** Device and IP also keep which cards they saw (LINK_STRIDE rows). */
+  links: History | null = null;
+
+  insert(time: number, hash: number): void {
+    const tl = this.tl;
+    const n = tl.length;
+    if (n === this.tlStart || tl[n - 2]! < time || (tl[n - 2] === time && tl[n - 1]! < hash)) {
+      tl.push(time, hash);
+      return;
+    }
+    // Out of order (late event): insert at its sorted position.
+    const pos = lowerBound(tl, this.tlStart, n, time, hash);
+    tl.splice(pos, 0, time, hash);
+  }
+
+  trim(cutoff: number): void {
+    const tl = this.tl;
+    let s = this.tlStart;
+    while (s < tl.length && tl[s]! <= cutoff) s += TIMELINE_STRIDE;
+    if (s >= tl.length) {
+      this.tl = [];
+      this.tlStart = 0;
+    } else if (s > 64 && s * 2 > tl.length) {
+      this.tl = tl.slice(s);
+      this.tlStart = 0;
+    } else {
+      this.tlStart = s;
+    }
+    const fraud = this.fraud;
+    if (fraud !== null) {
+      let f = this.fraudStart;
+      while (f < fraud.length && fraud[f]! <= cutoff) f++;
+      if (f >= fraud.length) {
+        this.fraud = null;
+        this.fraudStart = 0;
+      } else if (f > 64 && f * 2 > fraud.length) {
+        this.fraud = fraud.slice(f);
+        this.fraudStart = 0;
+      } else {
+        this.fraudStart = f;
+      }
+    }
+  }
+
+  addFraud(labeledAt: number): void {
+    this.fraud ??= [];
+    const fraud = this.fraud;
+    let pos = fraud.length;
+    while (pos > this.fraudStart && fraud[pos - 1]! > labeledAt) pos--;
+    if (pos === fraud.length) fraud.push(labeledAt);
+    else fraud.splice(pos, 0, labeledAt);
+  }
+}
+
+/** First pair index in [from, to) whose (time, hash) is not less than (time, hash). */
+function lowerBound(tl: number[], from: number, to: number, time: number, hash: number): number {
+  let lo = from / TIMELINE_STRIDE;
+  let hi = to / TIMELINE_STRIDE;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const mt = tl[mid * TIMELINE_STRIDE]!;
+    if (mt < time || (mt === time && tl[mid * TIMELINE_STRIDE + 1]! < hash)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo * TIMELINE_STRIDE;
+}
+
+/** First pair index in [from, to) whose time is > time. */
+function upperBoundTime(tl: number[], from: number, to: number, time: number): number {
+  let lo = from / TIMELINE_STRIDE;
+  let hi = to / TIMELINE_STRIDE;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tl[mid * TIMELINE_STRIDE]! <= time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo * TIMELINE_STRIDE;
+}
+
+/** First index in [from, to) of a sorted array whose value is > v. */
+function upperBound(a: number[], from: number, to: number, v: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * For each risk window k: out[offset + k] = the entity's transactions preceding x in
+ * (t − w, t]; out[offset + 3 + k] = its fraud labels with labeled_at in (t − w, t].
+ */
+function countRisk(s: RiskState, x: TxPoint, out: Float64Array, offset: number): void {
+  const tl = s.tl;
+  const n = tl.length;
+  // Fast path: in-order arrival, every stored transaction precedes x.
+  const hi =
+    n === s.tlStart || tl[n - 2]! < x.time || (tl[n - 2] === x.time && tl[n - 1]! < x.hash)
+      ? n
+      : lowerBound(tl, s.tlStart, n, x.time, x.hash);
+  const fraud = s.fraud;
+  const fhi = fraud === null ? 0 : upperBound(fraud, s.fraudStart, fraud.length, x.time);
+  // Largest window first; each smaller window's start lies at or after the larger one's.
+  let lo = s.tlStart;
+  for (let k = RISK_WINDOW_MS.length - 1; k >= 0; k--) {
+    const lower = x.time - RISK_WINDOW_MS[k]!;
+    // The longest window starts near the head (retention = window + lateness): walk a few
+    // steps before falling back to binary search.
+    let steps = 0;
+    while (lo < hi && tl[lo]! <= lower && steps < 8) {
+      lo += TIMELINE_STRIDE;
+      steps++;
+    }
+    if (steps === 8) lo = upperBoundTime(tl, lo, hi, lower);
+    out[offset + k] = (hi - lo) / TIMELINE_STRIDE;
+    out[offset + 3 + k] = fraud === null ? 0 : fhi - upperBound(fraud, s.fraudStart, fhi, lower);
+  }
+}
+
+interface IndexEntry {
+  time: number;
+  hash: number;
+  risk: RiskState[];
+  labelled: boolean;
+}
+
+/**
+ * The in-process feature state and engine: applies transactions and labels and computes the
+ * point-in-time vector with the pure functions of `compute.ts`. Synchronous and
+ * single-threaded; the memory store and the offline backfill both run exactly this code,
+ * which is what makes online/offline parity hold by construction.
+ */
+export class FeatureEngine {
+  readonly allowedLatenessMs: number;
+  readonly labelHorizonMs: number;
+  private readonly pendingCapacity: number;
+  private readonly sweepEvery: number;
+  private readonly cards = new Map<string, History>();
+  private readonly customers = new Map<string, History>();
+  /** RISK_ENTITIES order: merchant, category, device, IP. */
+  private readonly risk: Map<string, RiskState>[] = [new Map(), new Map(), new Map(), new Map()];
+  /** transaction_id → entities, for labels (which name only the transaction), bounded by the label horizon. */
+  private readonly index = new Map<string, IndexEntry>();
+  /** transaction_id → labeled_at, for labels that arrived before their transaction. */
+  private readonly pending = new Map<string, number>();
+  private readonly point: TxPoint = newPoint();
+  private readonly riskCounts = new Float64Array(4 * 2 * RISK_WINDOW_MS.length);
+  private sinceSweep = 0;
+  private readonly s: FeatureEngineStats = {
+    applied: 0,
+    replays: 0,
+    lateEvents: 0,
+    labelsApplied: 0,
+    labelsDuplicate: 0,
+    labelsNotFraud: 0,
+    labelsPending: 0,
+    labelsDropped: 0,
+    watermark: Number.NEGATIVE_INFINITY,
+    cards: 0,
+    customers: 0,
+    devices: 0,
+    ips: 0,
+    merchants: 0,
+    categories: 0,
+    labelIndex: 0,
+  };
+
+  constructor(options: FeatureEngineOptions = {}) {
+    this.allowedLatenessMs = options.allowedLatenessMs ?? 5 * MINUTE_MS;
+    this.pendingCapacity = options.pendingLabelCapacity ?? 100_000;
+    this.sweepEvery = options.sweepEvery ?? 65_536;
+    this.labelHorizonMs = options.labelHorizonMs ?? 120 * DAY_MS;
+    if (!(this.allowedLatenessMs >= 0)) throw new Error('allowedLatenessMs must be ≥ 0');
+  }
+
+  /**
+   * Computes x's point-in-time vector into `out` (length FEATURE_COUNT) and applies x,
+   * unless it is already in the state (a replay: nothing is applied, the vector is
+   * recomputed and equals the first one unless late events arrived in between).
+   */
+  enrich(tx: Transaction, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
+    const x = toPoint(tx, this.point);
+    const L = this.allowedLatenessMs;
+    const card = getOr(this.cards, tx.card_id, History);
+    const customer = getOr(this.customers, tx.customer_id, History);
+    const merchant = getOr(this.risk[0]!, tx.merchant_id, RiskState);
+    const category = getOr(this.risk[1]!, tx.merchant_category, RiskState);
+    const device = getOr(this.risk[2]!, tx.device_id, RiskState);
+    const ip = getOr(this.risk[3]!, tx.ip_address, RiskState);
+    device.links ??= new History();
+    ip.links ??= new History();
+
+    const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
+    computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
+    computeLinks(x, 0, device.links.rows, device.links.start, device.links.rows.length, out);
+    computeLinks(x, 1, ip.links.rows, ip.links.start, ip.links.rows.length, out);
+    const riskStates = [merchant, category, device, ip];
+    for (let e = 0; e < 4; e++) {
+      countRisk(riskStates[e]!, x, this.riskCounts, e * 6);
+      computeRisk(x, e, this.riskCounts, e * 6, out);
+    }
+    computeContext(x, out);
+
+    if (replay) {
+      this.s.replays++;
+      return out;
+    }
+    // Apply. Trimming is relative to this event's time, so a late event never evicts what
+    // a newer one still needs; anything it could trim is older than every live window.
+    if (x.time < this.s.watermark - L) this.s.lateEvents++;
+    if (x.time > this.s.watermark) this.s.watermark = x.time;
+    writeCardRow(x, card.rows);
+    card.trim(x.time - CARD_HISTORY_MS - L, CARD_STRIDE);
+    if (x.time > card.latest) card.latest = x.time;
+    writeCustomerRow(x, customer.rows);
+    customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE);
+    if (x.time > customer.latest) customer.latest = x.time;
+    writeLinkRow(x, device.links.rows);
+    device.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
+    writeLinkRow(x, ip.links.rows);
+    ip.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
+    for (const r of riskStates) {
+      r.insert(x.time, x.hash);
+      r.trim(x.time - RISK_HISTORY_MS - L);
+      if (x.time > r.latest) r.latest = x.time;
+    }
+    const entry: IndexEntry = { time: x.time, hash: x.hash, risk: riskStates, labelled: false };
+    this.index.set(tx.transaction_id, entry);
+    if (this.pending.size > 0) {
+      const labeledAt = this.pending.get(tx.transaction_id);
+      if (labeledAt !== undefined) {
+        this.pending.delete(tx.transaction_id);
+        this.applyFraud(entry, labeledAt);
+      }
+    }
+    this.s.applied++;
+    if (++this.sinceSweep >= this.sweepEvery) this.sweep();
+    return out;
+  }
+
+  /**
+   * Records a label. Only fraud labels feed the risk features; the first fraud label of a
+   * transaction wins (duplicates and redeliveries are ignored). Visibility is decided by
+   * event time (`labeled_at ≤ t` of the transaction being scored), not by arrival.
+   */
+  addLabel(transactionId: string, isFraud: boolean, labeledAtMs: number): void {
+    if (!isFraud) {
+      this.s.labelsNotFraud++;
+      return;
+    }
+    const entry = this.index.get(transactionId);
+    if (entry === undefined) {
+      if (labeledAtMs <= this.s.watermark - this.labelHorizonMs) {
+        this.s.labelsDropped++;
+        return;
+      }
+      if (this.pending.has(transactionId)) {
+        this.s.labelsDuplicate++;
+        return;
+      }
+      this.pending.set(transactionId, labeledAtMs);
+      while (this.pending.size > this.pendingCapacity) {
+        const oldest = this.pending.keys().next().value as string;
+        this.pending.delete(oldest);
+        this.s.labelsDropped++;
+      }
+      return;
+    }
+    if (entry.labelled) {
+      this.s.labelsDuplicate++;
+      return;
+    }
+    this.applyFraud(entry, labeledAtMs);
+  }
+
+  private applyFraud(entry: IndexEntry, labeledAtMs: number): void {
+    entry.labelled = true;
+    for (const r of entry.risk) r.addFraud(labeledAtMs);
+    this.s.labelsApplied++;
+  }
+
+  /** Evicts idle entities and label-index entries past their horizon. */
+  sweep(): void {
+    this.sinceSweep = 0;
+    const wm = this.s.watermark;
+    const L = this.allowedLatenessMs;
+    evictIdle(this.cards, wm - CARD_HISTORY_MS - L);
+    evictIdle(this.customers, wm - CUSTOMER_HISTORY_MS - L);
+    for (const m of this.risk) evictIdle(m, wm - RISK_HISTORY_MS - L);
+    // Labels name only the transaction; the index maps it to its entities for the label
+    // horizon (chargebacks arrive up to ~120 days later). Older labels are dropped, counted.
+    const indexCutoff = wm - this.labelHorizonMs;
+    for (const [id, e] of this.index) {
+      if (e.time > indexCutoff) break;
+      this.index.delete(id);
+    }
+  }
+
+  stats(): FeatureEngineStats {
+    const s = this.s;
+    s.cards = this.cards.size;
+    s.customers = this.customers.size;
+    s.merchants = this.risk[0]!.size;
+    s.categories = this.risk[1]!.size;
+    s.devices = this.risk[2]!.size;
+    s.ips = this.risk[3]!.size;
+    s.labelIndex = this.index.size;
+    s.labelsPending = this.pending.size;
+    return { ...s };
+  }
+}
+
+function getOr<T>(map: Map<string, T>, key: string, Ctor: new () => T): T {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = new Ctor();
+    map.set(key, v);
+  }
+  return v;
+}
+
+function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
+  for (const [k, v] of map) if (v.latest <= cutoff) map.delete(k);
+}
