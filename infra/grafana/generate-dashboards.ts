@@ -331,6 +331,15 @@ const overview = {
   ],
 };
 
-const out = new URL('./dashboards/fraud-overview.json', import.meta.url);
-writeFileSync(out, `${JSON.stringify(overview, null, 2)}\n`);
-process.stderr.write(`wrote ${out.pathname} (${overview.panels.length} panels)\n`);
+// Written twice: for docker compose (mounted) and inside the Helm chart (.Files cannot reach outside it).
+for (const path of [
+  './dashboards/fraud-overview.json',
+  '../helm/fraud-platform/files/dashboards/fraud-overview.json',
+]) {
+  const out = new URL(path, import.meta.url);
+  writeFileSync(out, `${JSON.stringify(overview, null, 2)}\n`);
+  process.stderr.write(`wrote ${out.pathname} (${overview.panels.length} panels)\n`);
+}
+process.stderr.write(
+  'then: npx biome format --write infra/grafana/dashboards infra/helm/fraud-platform/files\n',
+);
