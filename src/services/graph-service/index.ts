@@ -1,0 +1,264 @@
+/**
+ * The graph service (`bin/fraud graph-service`), issue #6 item 2:
+ *
+ *   "It consumes `enriched-transactions` as a consumer group and writes in batches
+ *    (`UNWIND … MERGE`), idempotently, so that a replay creates no duplicates. When Neo4j is
+ *    slow or down it buffers, retries and backs off, and it never drops a record."
+ *
+ * At-least-once by construction: a batch's offsets are committed only after the graph write
+ * succeeded, and the write is idempotent per transaction id, so a crash or a rebalance
+ * replays at most the uncommitted batch with no double counting. While the graph is down the
+ * service stops pulling (Kafka keeps the backlog: that is the buffer, bounded by topic
+ * retention, not by this process's memory) and retries the same batch with capped exponential
+ * back-off and jitter until it lands. It also consumes `labels` (confirmed fraud flags the
+ * graph) and can run the ring analysis on a schedule.
+ */
+
+import type { EnrichedTransaction, Label, Transaction } from '../../core/contracts/index.ts';
+import { TOPICS, validators } from '../../core/contracts/index.ts';
+import type { AnalysisResult, GraphBackend } from '../../core/graph/index.ts';
+import type { ConsumedRecord, EventBus, Subscription } from '../../ports/event-bus.ts';
+
+export interface GraphServiceLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface GraphServiceOptions {
+  readonly bus: EventBus;
+  readonly backend: GraphBackend;
+  /** Consumer group. Default `graph-service`. */
+  readonly groupId?: string;
+  /** Records per batch (one Neo4j transaction). Default 1000. */
+  readonly batchSize?: number;
+  /** Where a new group starts. Default `earliest` (the graph wants the whole history). */
+  readonly from?: 'earliest' | 'latest';
+  /** Run `analyze()` every this many ms; 0 = never. Default 0. */
+  readonly analyzeEveryMs?: number;
+  /** First retry delay, ms. Default 200. */
+  readonly retryBaseMs?: number;
+  /** Longest retry delay, ms. Default 10 000. */
+  readonly retryMaxMs?: number;
+  readonly logger?: GraphServiceLogger;
+}
+
+export interface GraphServiceStats {
+  /** Batches written and committed. */
+  batches: number;
+  /** Transactions written (replays included). */
+  written: number;
+  /** Transactions new to the graph. */
+  created: number;
+  labels: number;
+  /** Records that fail the contract: dead-lettered with their original bytes, then committed. */
+  rejected: number;
+  /** Failed write attempts (each retried). */
+  retries: number;
+  /** Records of the batch currently waiting for the graph (0 when healthy). */
+  pending: number;
+  lastError: string | null;
+  lastAnalysis: { at: string; rings: number; tookMs: number } | null;
+}
+
+const silent: GraphServiceLogger = { info() {}, warn() {}, error() {} };
+
+export class GraphService {
+  readonly stats: GraphServiceStats = {
+    batches: 0,
+    written: 0,
+    created: 0,
+    labels: 0,
+    rejected: 0,
+    retries: 0,
+    pending: 0,
+    lastError: null,
+    lastAnalysis: null,
+  };
+  private subscription: Subscription | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private analyzeTimer: NodeJS.Timeout | undefined;
+  private analyzing: Promise<AnalysisResult | null> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly o: Required<Omit<GraphServiceOptions, 'logger'>> & { logger: GraphServiceLogger };
+
+  constructor(options: GraphServiceOptions) {
+    this.o = {
+      groupId: 'graph-service',
+      batchSize: 1000,
+      from: 'earliest',
+      analyzeEveryMs: 0,
+      retryBaseMs: 200,
+      retryMaxMs: 10_000,
+      ...options,
+      logger: options.logger ?? silent,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.subscription = await this.o.bus.subscribe({
+      groupId: this.o.groupId,
+      topics: [TOPICS.enriched, TOPICS.labels],
+      from: this.o.from,
+      maxBatchSize: this.o.batchSize,
+    });
+    this.loop = this.run();
+    if (this.o.analyzeEveryMs > 0) {
+      this.analyzeTimer = setInterval(() => void this.analyzeNow(), this.o.analyzeEveryMs);
+      this.analyzeTimer.unref();
+    }
+  }
+
+  /** Runs the ring analysis unless one is already running; errors are logged, never thrown. */
+  analyzeNow(): Promise<AnalysisResult | null> {
+    this.analyzing ??= this.o.backend
+      .analyze()
+      .then((r) => {
+        this.stats.lastAnalysis = { at: new Date().toISOString(), rings: r.rings.length, tookMs: r.tookMs };
+        this.o.logger.info(
+          { rings: r.rings.length, components: r.components, tookMs: r.tookMs },
+          'graph analysis done',
+        );
+        return r;
+      })
+      .catch((err: unknown) => {
+        this.o.logger.warn({ err }, 'graph analysis failed; next run retries');
+        return null;
+      })
+      .finally(() => {
+        this.analyzing = null;
+      });
+    return this.analyzing;
+  }
+
+  private async run(): Promise<void> {
+    const sub = this.subscription as Subscription;
+    while (this.running) {
+      const records = await sub.next();
+      if (records === null) break;
+      if (records.length === 0) continue;
+      const { transactions, labels, rejected } = this.parse(records);
+      if (rejected.length > 0) await this.deadLetter(rejected);
+      this.stats.pending = transactions.length + labels.length;
+      const ok = await this.writeWithRetry(transactions, labels);
+      if (!ok) break; // stopping: leave the batch uncommitted, it is replayed on restart
+      await sub.commit(records);
+      this.stats.pending = 0;
+      this.stats.batches++;
+    }
+  }
+
+  private parse(records: readonly ConsumedRecord[]) {
+    const transactions: Transaction[] = [];
+    const labels: Label[] = [];
+    const rejected: { record: ConsumedRecord; reason: string }[] = [];
+    for (const record of records) {
+      let value: unknown;
+      try {
+        value = JSON.parse(record.value.toString('utf8'));
+      } catch (err) {
+        rejected.push({ record, reason: `not JSON: ${(err as Error).message}` });
+        continue;
+      }
+      if (record.topic === TOPICS.labels) {
+        if (validators.label(value)) labels.push(value as Label);
+        else
+          rejected.push({
+            record,
+            reason: `invalid label: ${validators.label.errors?.[0]?.message ?? 'invalid'}`,
+          });
+      } else if (validators.enriched(value)) {
+        transactions.push((value as EnrichedTransaction).transaction);
+      } else {
+        rejected.push({
+          record,
+          reason: `invalid enriched transaction: ${validators.enriched.errors?.[0]?.message ?? 'invalid'}`,
+        });
+      }
+    }
+    return { transactions, labels, rejected };
+  }
+
+  /** Bad records keep their original bytes on the dead-letter topic, with the reason. */
+  private async deadLetter(rejected: { record: ConsumedRecord; reason: string }[]): Promise<void> {
+    this.stats.rejected += rejected.length;
+    for (const r of rejected)
+      this.o.logger.warn(
+        { topic: r.record.topic, offset: String(r.record.offset), reason: r.reason },
+        'graph record rejected',
+      );
+    const topic = TOPICS.dlq;
+    await this.o.bus.publish(
+      topic,
+      rejected.map((r) => ({
+        key: r.record.key,
+        value: r.record.value,
+        headers: {
+          ...r.record.headers,
+          'x-error': r.reason,
+          'x-source-topic': r.record.topic,
+          'x-source-offset': `${r.record.partition}:${r.record.offset}`,
+          'x-rejected-by': 'graph-service',
+        },
+      })),
+    );
+  }
+
+  /** Retries the same batch until it is written or the service stops; never drops it. */
+  private async writeWithRetry(transactions: Transaction[], labels: Label[]): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (transactions.length > 0) {
+          const r = await this.o.backend.write(transactions);
+          this.stats.written += r.rows;
+          this.stats.created += r.created;
+        }
+        if (labels.length > 0) {
+          await this.o.backend.applyLabels(labels);
+          this.stats.labels += labels.length;
+        }
+        if (attempt > 0) this.o.logger.info({ attempts: attempt + 1 }, 'graph write recovered');
+        this.stats.lastError = null;
+        return true;
+      } catch (err) {
+        this.stats.retries++;
+        this.stats.lastError = (err as Error).message;
+        const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(attempt, 20));
+        const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
+        this.o.logger.warn(
+          {
+            err: (err as Error).message,
+            attempt: attempt + 1,
+            retryInMs: jittered,
+            pending: transactions.length + labels.length,
+          },
+          'graph write failed; retrying',
+        );
+        if (!this.running) return false;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, jittered);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = null;
+        if (!this.running) return false;
+      }
+    }
+  }
+
+  /** Stops pulling, finishes or abandons (uncommitted) the current batch, leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.analyzeTimer) clearInterval(this.analyzeTimer);
+    this.wake?.();
+    await this.subscription?.close();
+    await this.loop?.catch(() => {});
+    await this.analyzing;
+  }
+}
