@@ -9,7 +9,12 @@
  * Ordinary: n1..n12, each its own customer, card, device and IP. Family: customer f1 with
  * cards f1a, f1b on one device (2 cards: below every ring threshold).
  */
-import type { Label, Transaction } from '../../../src/core/contracts/index.ts';
+import type { EnrichedTransaction, Label, Transaction } from '../../../src/core/contracts/index.ts';
+
+/** Wraps a transaction as the `enriched-transactions` payload. */
+export function enriched(t: Transaction): EnrichedTransaction {
+  return { transaction: t, features: {}, feature_set_version: 'test', enriched_at: t.timestamp };
+}
 
 export const T0 = Date.parse('2025-01-29T12:00:00Z');
 const H = 3_600_000;

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import { MemoryGraph } from '../../../src/adapters/graph-memory/index.ts';
-import { type EnrichedTransaction, TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
+import { TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
 import { FraudError } from '../../../src/core/errors/index.ts';
 import { GraphService } from '../../../src/services/graph-service/index.ts';
-import { ringFixture } from './fixtures.ts';
-
-export function enriched(t: Transaction): EnrichedTransaction {
-  return { transaction: t, features: {}, feature_set_version: 'test', enriched_at: t.timestamp };
-}
+import { enriched, ringFixture } from './fixtures.ts';
 
 /** The in-process graph, failing its first `failures` writes like an unreachable Neo4j. */
 class FlakyGraph extends MemoryGraph {
