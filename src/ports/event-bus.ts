@@ -33,8 +33,12 @@ export interface SubscribeOptions {
 
 /** A consumer-group membership. Batches hold records in offset order per partition. */
 export interface Subscription {
-  /** Pulls the next batch; resolves to `null` once the subscription is closed. Not pulling is back-pressure. */
-  next(): Promise<ConsumedRecord[] | null>;
+  /**
+   * Pulls the next batch, waiting up to `maxWaitMs` (default: indefinitely) for records; an empty
+   * batch means none arrived in time, `null` that the subscription is closed. Not pulling is
+   * back-pressure. One call at a time: a caller that stops waiting must not leave a read pending.
+   */
+  next(maxWaitMs?: number): Promise<ConsumedRecord[] | null>;
   /** Commits, per partition, the offset after the highest given record. */
   commit(records: readonly ConsumedRecord[]): Promise<void>;
   /** Leaves the group; partitions move to the remaining members. */

@@ -57,10 +57,24 @@ class KafkaSubscription implements Subscription {
     this.maxBatchSize = maxBatchSize;
     stream.on('error', (err: Error) => {
       this.failure = err;
+      this.wakeUp();
     });
+    // One permanent 'readable' listener keeps the stream in paused (pull) mode. Removing the
+    // last one would reset readableFlowing to null, which stops the client's fetch loop.
+    stream.on('readable', () => this.wakeUp());
+    stream.on('close', () => this.wakeUp());
   }
 
-  async next(): Promise<ConsumedRecord[] | null> {
+  private waiter: (() => void) | null = null;
+
+  private wakeUp(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  async next(maxWaitMs = Number.POSITIVE_INFINITY): Promise<ConsumedRecord[] | null> {
+    const deadline = Date.now() + maxWaitMs;
     for (;;) {
       if (this.closed) return null;
       if (this.failure) {
@@ -82,16 +96,14 @@ class KafkaSubscription implements Subscription {
       }
       if (batch.length > 0) return batch;
       if (this.stream.destroyed || this.stream.readableEnded) return null;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return [];
       await new Promise<void>((resolve) => {
-        const done = () => {
-          this.stream.off('readable', done);
-          this.stream.off('close', done);
-          this.stream.off('error', done);
+        const timer = Number.isFinite(remaining) ? setTimeout(() => this.wakeUp(), remaining) : undefined;
+        this.waiter = () => {
+          clearTimeout(timer);
           resolve();
         };
-        this.stream.on('readable', done);
-        this.stream.on('close', done);
-        this.stream.on('error', done);
       });
     }
   }

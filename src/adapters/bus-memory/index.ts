@@ -125,13 +125,20 @@ class Member implements Subscription {
     w?.();
   }
 
-  async next(): Promise<ConsumedRecord[] | null> {
+  async next(maxWaitMs = Number.POSITIVE_INFINITY): Promise<ConsumedRecord[] | null> {
+    const deadline = Date.now() + maxWaitMs;
     for (;;) {
       if (this.closed) return null;
       const batch = this.poll();
       if (batch.length > 0) return batch;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return [];
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
+        const timer = Number.isFinite(remaining) ? setTimeout(resolve, remaining) : undefined;
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   }

@@ -25,6 +25,9 @@ import type { Logger, PlatformMetrics } from '../telemetry/index.ts';
  */
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
+/** How long one poll waits for records before the loop re-checks for a stop request. */
+const POLL_MS = 250;
+
 const TRANSITIONS: Record<ProcessorState, readonly ProcessorState[]> = {
   idle: ['starting'],
   starting: ['running', 'failed', 'draining'],
@@ -76,11 +79,6 @@ export class StreamProcessor {
   private labelSubscription: Subscription | null = null;
   private loops: Promise<void>[] = [];
   private stopRequested = false;
-  private signalStop: () => void = () => {};
-  /** Resolves null when a stop is requested, to unblock a pending `next()`. */
-  private readonly stopSignal = new Promise<null>((resolve) => {
-    this.signalStop = () => resolve(null);
-  });
   processed = 0;
   deadLettered = 0;
 
@@ -133,7 +131,6 @@ export class StreamProcessor {
   /** Graceful drain: stop pulling, finish and commit what is in flight, leave the group. */
   async stop(): Promise<void> {
     this.stopRequested = true;
-    this.signalStop();
     if (this.stateValue === 'stopped' || this.stateValue === 'failed' || this.stateValue === 'draining') {
       await Promise.allSettled(this.loops);
       return;
@@ -158,9 +155,11 @@ export class StreamProcessor {
     const maxInFlight = this.options.maxInFlight ?? 2;
     try {
       for (;;) {
-        const records = await Promise.race([sub.next(), this.stopSignal]);
-        // Records pulled after a stop request are left uncommitted: the partition's next owner redoes them.
+        // Short polls so a stop request is seen promptly; records pulled after it are left
+        // uncommitted, and the partition's next owner redoes them.
+        const records = await sub.next(POLL_MS);
         if (records === null || this.stopRequested) break;
+        if (records.length === 0) continue;
         const output = await this.withRetry('decide', () => this.decide(records));
         this.options.metrics?.batchSize.observe(records.length);
         // Produce, then commit, chained after the previous batch so commits stay in order.
@@ -244,8 +243,9 @@ export class StreamProcessor {
 
   private async labelLoop(sub: Subscription): Promise<void> {
     for (;;) {
-      const records = await Promise.race([sub.next().catch(() => null), this.stopSignal]);
+      const records = await sub.next(POLL_MS).catch(() => null);
       if (records === null || this.stopRequested) return;
+      if (records.length === 0) continue;
       const labels: Label[] = [];
       const bad: OutgoingMessage[] = [];
       for (const r of records) {

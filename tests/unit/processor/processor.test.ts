@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
+import { type Alert, type Score, TOPICS, validators } from '../../../src/core/contracts/index.ts';
+import type { ConsumedRecord, Subscription } from '../../../src/ports/index.ts';
+import { StreamProcessor } from '../../../src/services/processor/index.ts';
+import { embeddedPlatform, stream, tx } from '../../support/platform.ts';
+
+async function collect(sub: Subscription, want: number, timeoutMs = 10_000): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < want && Date.now() < deadline) {
+    const batch = await sub.next(100);
+    if (batch === null) break;
+    out.push(...batch);
+  }
+  return out;
+}
+
+async function setup(options: { maxBatchSize?: number } = {}) {
+  const bus = new MemoryBus({ partitions: 4 });
+  const platform = await embeddedPlatform({ bus });
+  const processor = new StreamProcessor({
+    bus,
+    engine: platform.engine,
+    features: platform.features,
+    metrics: platform.metrics,
+    maxBatchSize: options.maxBatchSize ?? 100,
+  });
+  const watch = async (topic: string) =>
+    bus.subscribe({ groupId: `watch-${topic}`, topics: [topic], from: 'earliest' });
+  return { bus, platform, processor, watch };
+}
+
+describe('StreamProcessor', () => {
+  it("turns the brief's example payload into a brief-format score, an enriched record and an alert", async () => {
+    const { bus, processor, watch } = await setup();
+    const scores = await watch(TOPICS.scores);
+    const enriched = await watch(TOPICS.enriched);
+    await processor.start();
+    expect(processor.state).toBe('running');
+    await bus.publish(TOPICS.transactions, [{ key: 'card_1234', value: JSON.stringify(tx()) }]);
+
+    const [scoreRecord] = await collect(scores, 1);
+    const score = JSON.parse(scoreRecord!.value.toString()) as Score;
+    expect(validators.score(score)).toBe(true);
+    expect(score).toMatchObject({
+      transaction_id: 'tx_0001',
+      decision: expect.stringMatching(/approve|review|block/),
+    });
+    expect(typeof score.model_version).toBe('string');
+    expect(score.reason).toBe(score.reasons[0]);
+    expect(scoreRecord!.key).toBe('card_1234');
+
+    const [enrichedRecord] = await collect(enriched, 1);
+    const e = JSON.parse(enrichedRecord!.value.toString());
+    expect(validators.enriched(e)).toBe(true);
+    expect(e.transaction.transaction_id).toBe('tx_0001');
+    await processor.stop();
+    expect(processor.state).toBe('stopped');
+  });
+
+  it('emits an alert for every review or block decision, and none for approvals', async () => {
+    const { bus, processor, watch } = await setup();
+    const scores = await watch(TOPICS.scores);
+    const alerts = await watch(TOPICS.alerts);
+    await processor.start();
+    await bus.publish(
+      TOPICS.transactions,
+      stream(50, 5).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    const s = (await collect(scores, 50)).map((r) => JSON.parse(r.value.toString()) as Score);
+    const nonApproved = s
+      .filter((x) => x.decision !== 'approve')
+      .map((x) => x.transaction_id)
+      .sort();
+    const a = (await collect(alerts, nonApproved.length, 2_000)).map(
+      (r) => JSON.parse(r.value.toString()) as Alert,
+    );
+    expect(a.every((x) => validators.alert(x))).toBe(true);
+    expect(a.map((x) => x.transaction_id).sort()).toEqual(nonApproved);
+    await processor.stop();
+  });
+
+  it('dead-letters garbage with the original bytes and a reason, and keeps scoring valid input', async () => {
+    const { bus, processor, watch } = await setup();
+    const dlq = await watch(TOPICS.dlq);
+    const scores = await watch(TOPICS.scores);
+    await processor.start();
+    const bad = JSON.stringify({ ...tx({ transaction_id: 'tx_bad' }), amount: 'abc' });
+    await bus.publish(TOPICS.transactions, [
+      { key: 'x', value: 'not json' },
+      { key: 'card_1234', value: bad },
+    ]);
+    await bus.publish(TOPICS.transactions, [
+      { key: 'card_1234', value: JSON.stringify(tx({ transaction_id: 'tx_after' })) },
+    ]);
+
+    const dead = await collect(dlq, 2);
+    expect(dead.map((r) => r.value.toString()).sort()).toEqual([bad, 'not json'].sort());
+    const byValue = new Map(dead.map((r) => [r.value.toString(), r.headers]));
+    expect(byValue.get('not json')!['x-error-code']).toBe('FRAUD_INPUT_NOT_JSON');
+    expect(byValue.get(bad)!['x-error-code']).toBe('FRAUD_INPUT_INVALID');
+    expect(byValue.get(bad)!['x-error-reason']).toContain('amount');
+    const s = await collect(scores, 1);
+    expect(JSON.parse(s[0]!.value.toString()).transaction_id).toBe('tx_after');
+    expect(processor.state).toBe('running');
+    await processor.stop();
+  });
+
+  it('keeps per-card order: each card is enriched in offset order', async () => {
+    const { bus, processor, watch } = await setup({ maxBatchSize: 7 });
+    const enriched = await watch(TOPICS.enriched);
+    await processor.start();
+    const txs = stream(200, 9);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    const out = (await collect(enriched, 200)).map((r) => JSON.parse(r.value.toString()).transaction);
+    expect(out).toHaveLength(200);
+    for (let c = 0; c < 9; c++) {
+      const ids = out
+        .filter((t: { card_id: string }) => t.card_id === `card_${c}`)
+        .map((t: { transaction_id: string }) => Number(t.transaction_id.slice(3)));
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
+    await processor.stop();
+  });
+
+  it('drains on stop: everything pulled is produced and committed, so a restart redoes nothing', async () => {
+    const { bus, platform, processor, watch } = await setup({ maxBatchSize: 50 });
+    const scores = await watch(TOPICS.scores);
+    await processor.start();
+    const txs = stream(500, 20);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    await collect(scores, 500);
+    await processor.stop();
+    expect(processor.state).toBe('stopped');
+
+    const again = new StreamProcessor({
+      bus,
+      engine: platform.engine,
+      features: platform.features,
+      maxBatchSize: 50,
+    });
+    await again.start();
+    await bus.publish(TOPICS.transactions, [
+      { key: 'card_x', value: JSON.stringify(tx({ transaction_id: 'tx_new' })) },
+    ]);
+    const more = await collect(scores, 2, 1_500);
+    expect(more.map((r) => JSON.parse(r.value.toString()).transaction_id)).toEqual(['tx_new']);
+    await again.stop();
+  });
+
+  it('two instances in one group share the partitions; when one stops mid-stream nothing is lost', async () => {
+    const bus = new MemoryBus({ partitions: 6 });
+    const platform = await embeddedPlatform({ bus });
+    const make = () =>
+      new StreamProcessor({
+        bus,
+        engine: platform.engine,
+        features: platform.features,
+        maxBatchSize: 20,
+        consumeLabels: false,
+      });
+    const a = make();
+    const b = make();
+    const scores = await bus.subscribe({ groupId: 'watch', topics: [TOPICS.scores], from: 'earliest' });
+    await a.start();
+    await b.start();
+    const txs = stream(2_000, 100);
+    const ids = new Set<string>();
+    const gather = async (want: number, timeoutMs: number) => {
+      for (const r of await collect(scores, want - ids.size, timeoutMs))
+        ids.add(JSON.parse(r.value.toString()).transaction_id);
+    };
+    await bus.publish(
+      TOPICS.transactions,
+      txs.slice(0, 1_000).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    await gather(300, 2_000);
+    await a.stop();
+    await bus.publish(
+      TOPICS.transactions,
+      txs.slice(1_000).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    while (ids.size < 2_000) {
+      const before = ids.size;
+      await gather(2_000, 2_000);
+      if (ids.size === before) break;
+    }
+    expect(a.processed).toBeGreaterThan(0);
+    expect(b.processed).toBeGreaterThan(0);
+    expect([...txs].filter((t) => !ids.has(t.transaction_id))).toEqual([]);
+    await b.stop();
+  });
+});
