@@ -9,7 +9,6 @@ with an empty cell for a missing value.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -124,7 +123,7 @@ def iso(ts: pd.Timestamp | datetime) -> str:
     return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
 
 
-def feature_set_version(features_path: str | Path, explicit: str | None) -> str:
+def feature_set_version(features_path: str | Path, explicit: str | None, names: list[str] | None = None) -> str:
     """The catalogue version the features were computed with.
 
     Order: explicit value, a `<features>.meta.json` sidecar, then the TypeScript catalogue
@@ -137,13 +136,20 @@ def feature_set_version(features_path: str | Path, explicit: str | None) -> str:
         meta = json.loads(sidecar.read_text())
         if meta.get("feature_set_version"):
             return str(meta["feature_set_version"])
-    catalogue = REPO_ROOT / "src" / "core" / "features" / "index.ts"
-    for candidate in [catalogue, *sorted((REPO_ROOT / "src" / "core" / "features").glob("*.ts"))]:
-        if candidate.exists():
-            m = re.search(r"FEATURE_SET_VERSION\s*=\s*['\"]([^'\"]+)['\"]", candidate.read_text())
-            if m:
-                return m.group(1)
-    raise ValueError("feature_set_version unknown: pass --feature-set-version")
+    # The version is a hash of the TypeScript definitions: ask the catalogue itself.
+    import subprocess
+
+    out = subprocess.run(
+        [str(REPO_ROOT / "bin" / "fraud"), "features", "catalogue", "--json"], check=True, capture_output=True, text=True
+    ).stdout
+    catalogue = json.loads(out)
+    expected = [f["name"] for f in catalogue["features"]]
+    if names is not None and list(names) != expected:
+        raise ValueError(
+            f"{features_path} columns do not match the current feature catalogue {catalogue['version']}: "
+            "recompute it with `bin/fraud features backfill` or pass --feature-set-version"
+        )
+    return str(catalogue["version"])
 
 
 def utc_now() -> datetime:

@@ -1,7 +1,7 @@
 """The three learners: XGBoost, LightGBM and a logistic-regression baseline.
 
 Each is fitted on the train window minus its time-ordered tail, which serves for early
-stopping on log loss (the tree models; smoother than AUC-PR on few positives). Class imbalance: the tree models weight the fraud class by
+stopping on class-weighted log loss (the tree models; smoother than AUC-PR on few positives). Class imbalance: the tree models weight the fraud class by
 `scale_pos_weight` = (legit/fraud) ** `imbalance_power` (0.5 by default: a moderate weight
 that helps ranking without wrecking calibration); logistic regression uses balanced class
 weights. Everything is seeded and single-process-deterministic.
@@ -91,7 +91,17 @@ def fit(
         model = xgb.XGBClassifier(
             **p, objective="binary:logistic", eval_metric="logloss", random_state=seed, n_jobs=threads
         )
-        model.fit(x_train, y_train, eval_set=[(x_valid, y_valid)] if has_valid else None, verbose=False)
+        # The validation log loss carries the same class weights as training: early stopping
+        # then optimises the objective being fitted (unweighted log loss would stop at once,
+        # since up-weighting fraud shifts probabilities up).
+        w_valid = np.where(y_valid == 1, p["scale_pos_weight"], 1.0)
+        model.fit(
+            x_train,
+            y_train,
+            eval_set=[(x_valid, y_valid)] if has_valid else None,
+            sample_weight_eval_set=[w_valid] if has_valid else None,
+            verbose=False,
+        )
         best = getattr(model, "best_iteration", None) if has_valid else None
         booster = model.get_booster()
         # Keep only the trees up to the best validation round: a smaller, faster model.
@@ -121,8 +131,8 @@ def fit(
         model.fit(
             x_train,
             y_train,
-            eval_X=(x_valid,) if has_valid else None,
-            eval_y=(y_valid,) if has_valid else None,
+            eval_set=[(x_valid, y_valid)] if has_valid else None,
+            eval_sample_weight=[np.where(y_valid == 1, p["scale_pos_weight"], 1.0)] if has_valid else None,
             eval_metric="binary_logloss",
             callbacks=callbacks,
         )

@@ -271,7 +271,7 @@ def main(argv: list[str]) -> int:
     features_path = cfg["data"]["features"]
     frame, names = D.load_features(features_path)
     labels = D.load_labels(cfg["data"]["labels"])
-    fsv = D.feature_set_version(features_path, cfg["data"].get("feature_set_version"))
+    fsv = D.feature_set_version(features_path, cfg["data"].get("feature_set_version"), names)
     sp = cfg["split"]
     split = D.make_split(
         frame,
