@@ -33,7 +33,11 @@ stage_node() {
     npm ci --no-audit --no-fund --loglevel=error >&2
     touch node_modules/.fraud-installed
   fi
-  if [ -f src/services/console/web/package.json ] && [ ! -f src/services/console/web/dist/index.html ]; then
+  # The analyst console (Preact + Vite, devDependencies): rebuilt when a web source is newer
+  # than the last build, so the API always serves the current app with no network at runtime.
+  local web=src/services/console/web
+  if [ -f "$web/index.html" ] && { [ ! -f "$web/dist/index.html" ] ||
+    [ -n "$(find "$web/src" "$web/index.html" -newer "$web/dist/index.html" -print -quit)" ]; }; then
     log "building the analyst console"
     node scripts/build-console.ts >&2
   fi
