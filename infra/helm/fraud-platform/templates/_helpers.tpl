@@ -123,6 +123,10 @@ app.kubernetes.io/component: {{ .component }}
       key: {{ $key }}
 {{- end }}
 {{- end }}
+{{- if .Values.config.caBundle.configMap }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/fraud/ca/{{ .Values.config.caBundle.key }}
+{{- end }}
 {{- range $k, $v := .Values.config.extraEnv }}
 - name: {{ $k }}
   value: {{ $v | quote }}
@@ -140,6 +144,11 @@ app.kubernetes.io/component: {{ .component }}
   configMap:
     name: {{ . }}
 {{- end }}
+{{- with .Values.config.caBundle.configMap }}
+- name: ca
+  configMap:
+    name: {{ . }}
+{{- end }}
 {{- end }}
 
 {{- define "fraud.volumeMounts" -}}
@@ -150,6 +159,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- if include "fraud.rulesConfigMap" . }}
 - name: rules
   mountPath: /etc/fraud/rules
+  readOnly: true
+{{- end }}
+{{- if .Values.config.caBundle.configMap }}
+- name: ca
+  mountPath: /etc/fraud/ca
   readOnly: true
 {{- end }}
 {{- end }}

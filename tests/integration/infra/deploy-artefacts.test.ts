@@ -1,0 +1,202 @@
+/**
+ * The deployment artefacts cannot run here (no Docker engine, no cluster, no cloud), so this
+ * keeps them consistent with the code instead: every metric a dashboard or alert names exists in
+ * the platform's registry, every command and flag a container runs exists in the CLI, every
+ * variable compose sets is one src/config reads, and the chart's copies match their sources.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import type { Command } from '../../../src/cli/command.ts';
+import { PlatformMetrics } from '../../../src/services/telemetry/metrics.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+
+async function registryNames(): Promise<Map<string, string>> {
+  const metrics = await new PlatformMetrics().registry.getMetricsAsJSON();
+  return new Map(metrics.map((m) => [m.name, String(m.type)]));
+}
+
+/** `fraud_x_bucket` → `fraud_x` when `fraud_x` is a histogram; unknown names come back unchanged. */
+function baseName(name: string, known: Map<string, string>): string {
+  for (const suffix of ['_bucket', '_sum', '_count']) {
+    const base = name.slice(0, -suffix.length);
+    if (name.endsWith(suffix) && known.get(base) === 'histogram') return base;
+  }
+  return name;
+}
+
+function metricNamesIn(text: string): string[] {
+  return [...new Set(text.match(/\bfraud_[a-z0-9_]+/g) ?? [])];
+}
+
+async function loadCommand(name: string): Promise<Command | null> {
+  const file = join(ROOT, 'src/cli/commands', `${name}.ts`);
+  if (!existsSync(file)) return null;
+  return ((await import(file)) as { default: Command }).default;
+}
+
+/** Each argv a container runs must name a real command, and every --flag must be in its usage. */
+async function checkArgv(argv: readonly string[]): Promise<string[]> {
+  const [name, ...rest] = argv;
+  const command = await loadCommand(String(name));
+  if (!command) return [`'${name}' is not a bin/fraud command (src/cli/commands/${name}.ts missing)`];
+  return rest
+    .filter((a) => a.startsWith('--'))
+    .filter((flag) => !command.usage.includes(flag))
+    .map((flag) => `'${name}' has no ${flag} in its usage`);
+}
+
+/** Variables src/config reads (the contract the compose file and Helm chart must speak). */
+function configVariables(): Set<string> {
+  const src = read('src/config/index.ts');
+  return new Set([...src.matchAll(/\((?:env|env, )?\s*env,\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!));
+}
+
+describe('dashboards and alerts name metrics the services export', () => {
+  it('every fraud_* series in the Grafana dashboard exists in PlatformMetrics', async () => {
+    const known = await registryNames();
+    const used = metricNamesIn(read('infra/grafana/dashboards/fraud-overview.json'));
+    expect(used.length).toBeGreaterThan(8);
+    expect(used.map((n) => baseName(n, known)).filter((n) => !known.has(n))).toEqual([]);
+  });
+
+  it('every fraud_* series in the Prometheus alert rules exists in PlatformMetrics', async () => {
+    const known = await registryNames();
+    const used = metricNamesIn(read('infra/prometheus/alerts.yml'));
+    expect(used.length).toBeGreaterThan(4);
+    expect(used.map((n) => baseName(n, known)).filter((n) => !known.has(n))).toEqual([]);
+  });
+
+  it('the brief dashboards are all present', () => {
+    const titles = (
+      JSON.parse(read('infra/grafana/dashboards/fraud-overview.json')) as { panels: { title: string }[] }
+    ).panels.map((p) => p.title);
+    for (const t of [
+      'Transactions per minute',
+      'Pipeline latency (Kafka, end to end)',
+      'Score distribution',
+      'Alerts and manual review rate',
+      'Decision mix',
+      'Consumer lag',
+    ]) {
+      expect(titles).toContain(t);
+    }
+  });
+
+  it('the Helm chart ships the same alert rules and dashboards as infra/', () => {
+    expect(read('infra/helm/fraud-platform/files/alerts.yml')).toBe(read('infra/prometheus/alerts.yml'));
+    const chartDashboards = readdirSync(join(ROOT, 'infra/helm/fraud-platform/files/dashboards')).sort();
+    expect(chartDashboards).toEqual(readdirSync(join(ROOT, 'infra/grafana/dashboards')).sort());
+    for (const f of chartDashboards) {
+      expect(read(`infra/helm/fraud-platform/files/dashboards/${f}`)).toBe(
+        read(`infra/grafana/dashboards/${f}`),
+      );
+    }
+  });
+});
+
+describe('docker compose matches the code', () => {
+  const compose = parse(read('docker/docker-compose.yml'), { merge: true }) as {
+    services: Record<string, { command?: string[]; environment?: Record<string, string>; build?: unknown }>;
+  };
+  const platform = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+
+  it('runs the platform services the brief lists, with Kafka in KRaft mode and no ZooKeeper', () => {
+    expect(platform.map(([n]) => n).sort()).toEqual([
+      'api',
+      'graph-service',
+      'processor',
+      'simulator',
+      'topics',
+    ]);
+    const kafka = compose.services['kafka']!;
+    expect(kafka.environment?.['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
+    expect(Object.keys(compose.services).some((n) => /zookeeper/i.test(n))).toBe(false);
+    expect(JSON.stringify(compose)).not.toMatch(/zookeeper/i);
+  });
+
+  it('every platform container runs an existing bin/fraud command with flags it accepts', async () => {
+    const problems: string[] = [];
+    for (const [name, s] of platform) {
+      // Compose interpolates ${VAR:-default} before running; check the default.
+      const argv = (s.command ?? []).map((a) => a.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1'));
+      for (const p of await checkArgv(argv)) problems.push(`${name}: ${p}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('sets only variables src/config reads (plus the healthcheck HEALTH_PORT/HEALTH_PATH)', () => {
+    const known = configVariables();
+    expect(known.has('KAFKA_BROKERS')).toBe(true);
+    for (const [name, s] of platform) {
+      const unknown = Object.keys(s.environment ?? {}).filter(
+        (k) => !known.has(k) && !k.startsWith('HEALTH_'),
+      );
+      expect(unknown, name).toEqual([]);
+      for (const needed of ['KAFKA_BROKERS', 'REDIS_URL', 'NEO4J_URI', 'DATABASE_URL']) {
+        expect(Object.keys(s.environment ?? {}), `${name} sets ${needed}`).toContain(needed);
+      }
+    }
+  });
+});
+
+describe('the Helm chart matches the code', () => {
+  const values = parse(read('infra/helm/fraud-platform/values.yaml')) as Record<
+    string,
+    { args?: string[]; port?: number; autoscaling?: { maxReplicas: number }; replicas?: number }
+  > & { config: { partitions: number }; secrets: { existingSecret: string } };
+
+  it('every component runs an existing bin/fraud command with flags it accepts', async () => {
+    const problems: string[] = [];
+    for (const c of ['processor', 'api', 'graphService', 'simulator']) {
+      for (const p of await checkArgv(values[c]?.args ?? [])) problems.push(`${c}: ${p}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('ships no credentials and keeps processor replicas within the partition count', () => {
+    expect(values.secrets.existingSecret).toBe('');
+    // Any password/token-like setting outside secrets.keys (which names Secret keys) must be empty.
+    const filled: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        const here = path ? `${path}.${k}` : k;
+        if (here.startsWith('secrets.keys')) continue;
+        if (/password|token|apikey/i.test(k) && typeof v === 'string' && v !== '') filled.push(here);
+        walk(v, here);
+      }
+    };
+    walk(values, '');
+    expect(filled).toEqual([]);
+    for (const [variable, key] of Object.entries(
+      (values.secrets as unknown as { keys: Record<string, string> }).keys,
+    )) {
+      expect(key === '' || key === variable, `secrets.keys.${variable} names a Secret key`).toBe(true);
+    }
+    const partitions = values.config.partitions;
+    expect(values['processor']!.replicas!).toBeLessThanOrEqual(partitions);
+    expect(values['processor']!.autoscaling!.maxReplicas).toBeLessThanOrEqual(partitions);
+  });
+
+  it('templates parse as YAML documents once Go template lines are removed', () => {
+    // A cheap structural check; `helm lint` / `helm template` are the real ones (docs/deployment.md).
+    const dir = join(ROOT, 'infra/helm/fraud-platform/templates');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      const text = read(`infra/helm/fraud-platform/templates/${f}`);
+      const opens = (text.match(/\{\{/g) ?? []).length;
+      const closes = (text.match(/\}\}/g) ?? []).length;
+      expect(opens, `${f}: unbalanced template braces`).toBe(closes);
+      const stripped = text
+        .split('\n')
+        .filter((l) => !/^\s*\{\{-?.*-?\}\}\s*$/.test(l))
+        .map((l) => l.replace(/\{\{.*?\}\}/g, 'x'))
+        .join('\n');
+      for (const doc of parseAllDocuments(stripped))
+        expect(doc.errors.map((e) => `${f}: ${e.message}`)).toEqual([]);
+    }
+  });
+});
