@@ -254,14 +254,20 @@ async function backtest(argv: string[]): Promise<number> {
     ...(labels ? { labels: labels.labels } : {}),
   });
   const total = history.records.length;
+  let lastProgress = 0;
   const report = await bt.runBacktest({
     candidate,
     ...(baseline ? { baseline } : {}),
     items,
     ...(labels ? { labels: labels.labels } : {}),
     examples,
-    onProgress: (done) =>
-      progress(`backtest: ${done}/${total} transactions (${Math.floor((done / Math.max(1, total)) * 100)}%)`),
+    onProgress: (done) => {
+      // At most twice a second: label flushes make many small batches.
+      const now = Date.now();
+      if (now - lastProgress < 500 && done < total) return;
+      lastProgress = now;
+      progress(`backtest: ${done}/${total} transactions (${Math.floor((done / Math.max(1, total)) * 100)}%)`);
+    },
   });
   process.stderr.write('\n');
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : bt.formatReport(report));

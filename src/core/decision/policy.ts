@@ -1,7 +1,7 @@
 import type { Decision, RuleHit } from '../contracts/index.ts';
 import { ENTITY_FIELD, type ListEntry, type ListLookup, ListStore } from '../lists/index.ts';
 import { type CompiledRule, type CompiledRuleSet, T } from '../rules/compile.ts';
-import type { EvalContext, Scalar } from '../rules/fields.ts';
+import { type EvalContext, evalContext, type Scalar } from '../rules/fields.ts';
 import type { PolicySpec } from '../rules/spec.ts';
 import type { DecisionFacts, DecisionOutcome, DecisionPolicy } from './types.ts';
 
@@ -49,7 +49,7 @@ export class CompiledPolicy implements DecisionPolicy {
 
   decide(facts: DecisionFacts): DecisionOutcome {
     const now = facts.now ?? Date.now();
-    const ctx: EvalContext = { facts, now };
+    const ctx: EvalContext = evalContext(facts, now);
     const { thresholds, lists: listPolicy } = this.policy;
     const missingSignals: string[] = [];
     if (facts.modelScore === null) missingSignals.push('model');

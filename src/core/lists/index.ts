@@ -57,11 +57,24 @@ interface Stored {
   expiresAt: number;
 }
 
-const key = (kind: ListKind, entity: ListEntity) => `${kind}:${entity}`;
+const emptyMaps = (): Record<ListEntity, Map<string, Stored>> => ({
+  card: new Map(),
+  customer: new Map(),
+  device: new Map(),
+  ip: new Map(),
+  merchant: new Map(),
+  country: new Map(),
+});
 
 /** In-memory list store: one Map per (kind, entity), O(1) lookups on the hot path. */
 export class ListStore implements ListLookup {
-  private readonly maps = new Map<string, Map<string, Stored>>();
+  // maps[kind][entity]: no key string is built on the hot path.
+  private readonly maps: Record<ListKind, Record<ListEntity, Map<string, Stored>>> = {
+    allow: emptyMaps(),
+    deny: emptyMaps(),
+  };
+  /** Entries per kind, so a decision skips a kind with no entries at all. */
+  private readonly sizes: Record<ListKind, number> = { allow: 0, deny: 0 };
   private rev = 0;
 
   constructor(entries: readonly ListEntry[] = []) {
@@ -73,7 +86,7 @@ export class ListStore implements ListLookup {
   }
 
   find(kind: ListKind, entity: ListEntity, value: string, now: number): ListEntry | undefined {
-    const s = this.maps.get(key(kind, entity))?.get(value);
+    const s = this.maps[kind][entity].get(value);
     return s !== undefined && s.expiresAt > now ? s.entry : undefined;
   }
 
@@ -89,11 +102,8 @@ export class ListStore implements ListLookup {
         },
       );
     }
-    let m = this.maps.get(key(entry.kind, entry.entity));
-    if (!m) {
-      m = new Map();
-      this.maps.set(key(entry.kind, entry.entity), m);
-    }
+    const m = this.maps[entry.kind][entry.entity];
+    if (!m.has(entry.value)) this.sizes[entry.kind]++;
     m.set(entry.value, {
       entry,
       expiresAt: entry.expires_at ? Date.parse(entry.expires_at) : Number.POSITIVE_INFINITY,
@@ -102,19 +112,25 @@ export class ListStore implements ListLookup {
   }
 
   remove(kind: ListKind, entity: ListEntity, value: string): boolean {
-    const removed = this.maps.get(key(kind, entity))?.delete(value) ?? false;
-    if (removed) this.rev++;
+    const removed = this.maps[kind][entity].delete(value);
+    if (removed) {
+      this.sizes[kind]--;
+      this.rev++;
+    }
     return removed;
   }
 
   /** Drops entries expired at `now`; returns how many. */
   purgeExpired(now: number): number {
     let n = 0;
-    for (const m of this.maps.values()) {
-      for (const [v, s] of m) {
-        if (s.expiresAt <= now) {
-          m.delete(v);
-          n++;
+    for (const kind of LIST_KINDS) {
+      for (const m of Object.values(this.maps[kind])) {
+        for (const [v, s] of m) {
+          if (s.expiresAt <= now) {
+            m.delete(v);
+            this.sizes[kind]--;
+            n++;
+          }
         }
       }
     }
@@ -125,7 +141,7 @@ export class ListStore implements ListLookup {
   /** Entries, optionally filtered, sorted by kind, entity, value. */
   entries(filter: { kind?: ListKind; entity?: ListEntity } = {}): ListEntry[] {
     const out: ListEntry[] = [];
-    for (const m of this.maps.values()) {
+    for (const m of LIST_KINDS.flatMap((k) => Object.values(this.maps[k]))) {
       for (const s of m.values()) {
         if (filter.kind && s.entry.kind !== filter.kind) continue;
         if (filter.entity && s.entry.entity !== filter.entity) continue;
@@ -147,7 +163,10 @@ export class ListStore implements ListLookup {
           details: issues,
         });
     }
-    this.maps.clear();
+    for (const kind of LIST_KINDS) {
+      for (const m of Object.values(this.maps[kind])) m.clear();
+      this.sizes[kind] = 0;
+    }
     for (const e of entries) this.put(e);
   }
 

@@ -148,6 +148,13 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
     case 'between': {
       const f = use(c.field);
       const { low, high } = c;
+      if (f.index !== undefined) {
+        const i = f.index;
+        return (ctx) => {
+          const v = ctx.features[i]!;
+          return Number.isNaN(v) ? U : v >= low && v <= high ? T : F;
+        };
+      }
       return (ctx) => {
         const v = f.num(ctx);
         return Number.isNaN(v) ? U : v >= low && v <= high ? T : F;
@@ -167,7 +174,7 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
       const fields = c.entities.map((e) => [e, ENTITY_FIELD[e]] as const);
       const kind = c.kind;
       return (ctx) => {
-        const tx = ctx.facts.transaction;
+        const tx = ctx.tx;
         for (const [entity, key] of fields) {
           if (lists.find(kind, entity, String(tx[key]), ctx.now) !== undefined) return T;
         }
@@ -200,6 +207,32 @@ function compileComparison(
       };
     }
     const k2 = k as number;
+    if (f.index !== undefined) {
+      // Features are most leaves: read the vector directly instead of through the accessor.
+      const i = f.index;
+      switch (cmp) {
+        case 'lt':
+          return (ctx) => {
+            const v = ctx.features[i]!;
+            return Number.isNaN(v) ? U : v < k2 ? T : F;
+          };
+        case 'lte':
+          return (ctx) => {
+            const v = ctx.features[i]!;
+            return Number.isNaN(v) ? U : v <= k2 ? T : F;
+          };
+        case 'gt':
+          return (ctx) => {
+            const v = ctx.features[i]!;
+            return Number.isNaN(v) ? U : v > k2 ? T : F;
+          };
+        case 'gte':
+          return (ctx) => {
+            const v = ctx.features[i]!;
+            return Number.isNaN(v) ? U : v >= k2 ? T : F;
+          };
+      }
+    }
     // One closure per operator so the hot comparison is monomorphic.
     switch (cmp) {
       case 'lt':

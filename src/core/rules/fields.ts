@@ -17,12 +17,23 @@ export type Scalar = number | string | boolean | null;
 /** Evaluation context: the facts plus what the policy adds once per decision. */
 export interface EvalContext {
   readonly facts: DecisionFacts;
+  /** Flattened from `facts`: one property load fewer on every leaf of every rule. */
+  readonly tx: DecisionFacts['transaction'];
+  readonly features: Float64Array;
+  readonly model: number | null;
+  readonly graph: DecisionFacts['graph'];
   /** Epoch ms used for list expiry. */
   readonly now: number;
 }
 
+export function evalContext(facts: DecisionFacts, now: number): EvalContext {
+  return { facts, tx: facts.transaction, features: facts.features, model: facts.modelScore, graph: facts.graph, now };
+}
+
 export interface FieldRef {
   readonly path: string;
+  /** Index in the feature vector, for `feature.*` (the compiler inlines the read). */
+  readonly index?: number;
   readonly ns: Namespace;
   readonly name: string;
   readonly type: ValueType;
@@ -70,15 +81,15 @@ function txRef(path: string, name: string, type: ValueType): FieldRef {
   if (name === 'hour_utc') {
     // "2025-01-29T12:00:00Z": the contract pins UTC, so the hour is characters 11–12.
     const num = (c: EvalContext) => {
-      const ts = c.facts.transaction.timestamp;
+      const ts = c.tx.timestamp;
       return (ts.charCodeAt(11) - 48) * 10 + (ts.charCodeAt(12) - 48);
     };
     return { path, ns: 'tx', name, type, num, get: num, missing: never };
   }
   const key = name as keyof DecisionFacts['transaction'];
   if (type === 'number') {
-    const num = (c: EvalContext) => numFromScalar(c.facts.transaction[key]);
-    return { path, ns: 'tx', name, type, num, get: (c) => c.facts.transaction[key] ?? null, missing: never };
+    const num = (c: EvalContext) => numFromScalar(c.tx[key]);
+    return { path, ns: 'tx', name, type, num, get: (c) => c.tx[key] ?? null, missing: never };
   }
   return {
     path,
@@ -86,7 +97,7 @@ function txRef(path: string, name: string, type: ValueType): FieldRef {
     name,
     type,
     num: () => Number.NaN,
-    get: (c) => c.facts.transaction[key] ?? null,
+    get: (c) => c.tx[key] ?? null,
     missing: never,
   };
 }
@@ -117,20 +128,21 @@ export function resolveField(path: string, catalogue: Catalogue): ResolveResult 
           message: `unknown feature '${name}'${suggest(name, catalogue.featureNames, 'feature.')}`,
         };
       }
-      const num = (c: EvalContext) => c.facts.features[index]!;
+      const num = (c: EvalContext) => c.features[index]!;
       return {
         ok: true,
         ref: {
           path,
+          index,
           ns: 'feature',
           name,
           type: 'number',
           num,
           get: (c) => {
-            const v = c.facts.features[index]!;
+            const v = c.features[index]!;
             return Number.isNaN(v) ? null : v;
           },
-          missing: (c) => Number.isNaN(c.facts.features[index]!),
+          missing: (c) => Number.isNaN(c.features[index]!),
         },
       };
     }
@@ -149,9 +161,9 @@ export function resolveField(path: string, catalogue: Catalogue): ResolveResult 
           ns: 'model',
           name,
           type: 'number',
-          num: (c) => c.facts.modelScore ?? Number.NaN,
-          get: (c) => c.facts.modelScore,
-          missing: (c) => c.facts.modelScore === null,
+          num: (c) => c.model ?? Number.NaN,
+          get: (c) => c.model,
+          missing: (c) => c.model === null,
         },
       };
     }
@@ -177,9 +189,9 @@ export function resolveField(path: string, catalogue: Catalogue): ResolveResult 
           ns: 'graph',
           name,
           type: 'number',
-          num: (c) => c.facts.graph?.[name] ?? Number.NaN,
-          get: (c) => c.facts.graph?.[name] ?? null,
-          missing: (c) => c.facts.graph === undefined,
+          num: (c) => c.graph?.[name] ?? Number.NaN,
+          get: (c) => c.graph?.[name] ?? null,
+          missing: (c) => c.graph === undefined,
         },
       };
     }
