@@ -1,0 +1,116 @@
+/**
+ * Acceptance (issue #6): killing Neo4j mid-stream does not stop the graph service, which
+ * buffers (leaves the batch uncommitted) and retries; after a restart the graph catches up
+ * with no duplicates. This test kills a database, so it starts its OWN Neo4j (same launcher as
+ * `bin/fraud infra up neo4j`, private port and directory) instead of the shared NEO4J_URI one.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
+import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
+import { TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
+import launcher from '../../../src/infra/local/neo4j.ts';
+import type { LocalService } from '../../../src/infra/local/types.ts';
+import { GraphService } from '../../../src/services/graph-service/index.ts';
+import { createSimulator } from '../../../src/services/ingestor/index.ts';
+import { enriched } from '../../unit/graph/fixtures.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Neo4j outage mid-stream', () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'fraud-neo4j-outage-'));
+  let neo: LocalService;
+  let graph: Neo4jGraph;
+  let uri: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    neo = launcher({
+      root: resolve(import.meta.dirname, '../../..'),
+      runDir,
+      env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m' },
+      log: () => {},
+    });
+    uri = (await neo.up())['NEO4J_URI'] as string;
+    graph = new Neo4jGraph({ uri, connectTimeoutMs: 1000 });
+    await graph.migrate();
+  }, 240_000);
+
+  afterAll(async () => {
+    await graph?.close();
+    await neo?.down();
+    rmSync(runDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('keeps buffering while Neo4j is dead and catches up after a restart without duplicates', async () => {
+    const sim = createSimulator({ seed: 7, customers: 400, count: 3000, fraudRate: 0.05 });
+    const txs: Transaction[] = Array.from({ length: 3000 }, () => sim.next().transaction);
+    const bus = new MemoryBus({ partitions: 3 });
+    const service = new GraphService({
+      bus,
+      backend: graph,
+      batchSize: 250,
+      retryBaseMs: 100,
+      retryMaxMs: 1000,
+    });
+    await service.start();
+    const publish = (part: Transaction[]) =>
+      bus.publish(
+        TOPICS.enriched,
+        part.map((t) => ({ key: t.card_id, value: JSON.stringify(enriched(t)) })),
+      );
+
+    await publish(txs.slice(0, 1500));
+    await until('first writes', () => service.stats.written >= 500, 120_000);
+    // kill -9 the JVM mid-stream.
+    const pid = Number(readFileSync(join(runDir, 'neo4j.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    await publish(txs.slice(1500));
+    await until('write failures while Neo4j is down', () => service.stats.retries >= 2, 60_000);
+    const writtenWhileDown = service.stats.written;
+    expect(service.stats.pending).toBeGreaterThan(0);
+    expect(service.stats.lastError).toMatch(/neo4j|connect|unavailable/i);
+
+    await neo.up(); // restart on the same data directory (crash recovery)
+    await until(
+      'catch-up',
+      () => service.stats.created >= txs.length && service.stats.pending === 0,
+      180_000,
+    );
+    expect(service.stats.written).toBeGreaterThanOrEqual(writtenWhileDown);
+    await service.stop();
+    await bus.close();
+
+    // Every transaction exactly once, and every counter counted once.
+    const [n] = await graph.query(
+      'MATCH (t:Transaction) RETURN count(t) AS n, count(DISTINCT t.transaction_id) AS d',
+    );
+    expect(n).toEqual({ n: txs.length, d: txs.length });
+    const [sums] = await graph.query(
+      'MATCH ()-[u:USED_ON]->() WITH sum(u.count) AS used MATCH ()-[x:TRANSACTED_AT]->() RETURN used, sum(x.count) AS at',
+    );
+    expect(sums).toEqual({ used: txs.length, at: txs.length });
+    const cards = new Set(txs.map((t) => t.card_id)).size;
+    expect((await graph.stats()).nodes['Card']).toBe(cards);
+  }, 400_000);
+});
