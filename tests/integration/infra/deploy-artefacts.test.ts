@@ -4,6 +4,7 @@
  * the platform's registry, every command and flag a container runs exists in the CLI, every
  * variable compose sets is one src/config reads, and the chart's copies match their sources.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +85,14 @@ describe('dashboards and alerts name metrics the services export', () => {
     ]) {
       expect(titles).toContain(t);
     }
+  });
+
+  it('the dashboard JSON is what its generator produces (no hand edits, no drift)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'infra/grafana/generate-dashboards.ts'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('the Helm chart ships the same alert rules and dashboards as infra/', () => {
