@@ -43,6 +43,12 @@ export interface FeatureEngineOptions {
    * longest usual chargeback time limit). Bounds the transaction_id → entities index.
    */
   labelHorizonMs?: number;
+  /**
+   * Keep every transaction in the label index (default true: labels arrive later, online).
+   * The offline backfill knows every label up front (held as pending), so it sets false and
+   * the index holds only labelled transactions — memory stays flat over millions of rows.
+   */
+  indexAll?: boolean;
 }
 
 export interface FeatureEngineStats {
@@ -239,6 +245,7 @@ interface IndexEntry {
 export class FeatureEngine {
   readonly allowedLatenessMs: number;
   readonly labelHorizonMs: number;
+  private readonly indexAll: boolean;
   private readonly pendingCapacity: number;
   private readonly sweepEvery: number;
   private readonly cards = new Map<string, History>();
@@ -276,6 +283,7 @@ export class FeatureEngine {
     this.pendingCapacity = options.pendingLabelCapacity ?? 100_000;
     this.sweepEvery = options.sweepEvery ?? 65_536;
     this.labelHorizonMs = options.labelHorizonMs ?? 120 * DAY_MS;
+    this.indexAll = options.indexAll ?? true;
     if (!(this.allowedLatenessMs >= 0)) throw new Error('allowedLatenessMs must be ≥ 0');
   }
 
@@ -330,10 +338,10 @@ export class FeatureEngine {
       r.trim(x.time - RISK_HISTORY_MS - L);
       if (x.time > r.latest) r.latest = x.time;
     }
-    const entry: IndexEntry = { time: x.time, hash: x.hash, risk: riskStates, labelled: false };
-    this.index.set(tx.transaction_id, entry);
-    if (this.pending.size > 0) {
-      const labeledAt = this.pending.get(tx.transaction_id);
+    const labeledAt = this.pending.size > 0 ? this.pending.get(tx.transaction_id) : undefined;
+    if (this.indexAll || labeledAt !== undefined) {
+      const entry: IndexEntry = { time: x.time, hash: x.hash, risk: riskStates, labelled: false };
+      this.index.set(tx.transaction_id, entry);
       if (labeledAt !== undefined) {
         this.pending.delete(tx.transaction_id);
         this.applyFraud(entry, labeledAt);

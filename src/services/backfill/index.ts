@@ -156,7 +156,11 @@ export async function readLabels(
 export async function* replayHistoryBatches(
   options: ReplayOptions,
   handle: Replay = new Replay(
-    new FeatureEngine({ allowedLatenessMs: options.allowedLatenessMs, pendingLabelCapacity: Infinity }),
+    new FeatureEngine({
+      allowedLatenessMs: options.allowedLatenessMs,
+      pendingLabelCapacity: Infinity,
+      indexAll: false,
+    }),
   ),
 ): AsyncGenerator<ReplayItem[]> {
   const { engine, summary } = handle;
@@ -229,12 +233,17 @@ export function backfillHeader(): string {
   return [...BACKFILL_ID_COLUMNS, ...FEATURE_NAMES].join(',');
 }
 
+// Most cells are small counts and flags: their text is looked up instead of formatted.
+const SMALL_INTS: string[] = Array.from({ length: 4096 }, (_, i) => `,${i}`);
+
 /** One CSV row; missing (NaN) is an empty cell; numbers in shortest round-trip form. */
 export function backfillRow(tx: Transaction, v: Float64Array): string {
   let s = `${tx.transaction_id},${tx.timestamp},${tx.card_id},${tx.customer_id},${tx.merchant_id}`;
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
-    s += Number.isNaN(x) ? ',' : `,${x}`;
+    if (Number.isNaN(x)) s += ',';
+    else if (x >= 0 && x < 4096 && (x | 0) === x) s += SMALL_INTS[x]!;
+    else s += `,${x}`;
   }
   return s;
 }
@@ -256,7 +265,11 @@ export interface BackfillResult extends ReplaySummary {
 export async function backfillToCsv(options: BackfillOptions): Promise<BackfillResult> {
   const started = performance.now();
   const handle = new Replay(
-    new FeatureEngine({ allowedLatenessMs: options.allowedLatenessMs, pendingLabelCapacity: Infinity }),
+    new FeatureEngine({
+      allowedLatenessMs: options.allowedLatenessMs,
+      pendingLabelCapacity: Infinity,
+      indexAll: false,
+    }),
   );
   const ws = createWriteStream(options.out, { highWaterMark: 1 << 20 });
   const failed = new Promise<never>((_, reject) => ws.once('error', reject));
