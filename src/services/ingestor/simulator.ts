@@ -669,6 +669,52 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     episodes[SCENARIOS[pickCumulative(rng, episodeCumulative)]!](t);
   };
 
+  /**
+   * Legitimate bursts, the noise around velocity signals: a shopping spree (several shops in
+   * an hour) or a run of in-app purchases (small amounts, one merchant, minutes apart).
+   */
+  const legitBurst = (c: Customer, t: number, here: CountryProfile, device: string, ip: string) => {
+    const card = cardOf(c);
+    let at = t;
+    if (rng.chance(0.6)) {
+      for (let k = rng.int(3, 6); k > 0; k--) {
+        at += rng.uniform(3, 15) * MINUTE;
+        const merchant = merchantIn(
+          here.code,
+          rng.pick(['retail', 'fashion', 'restaurants', 'entertainment']),
+        );
+        const amountUsd = c.typicalUsd * rng.logNormal(1.2, 0.6);
+        plan({
+          time: at,
+          scenario: null,
+          customer: c.index,
+          card,
+          merchant,
+          amountUsd,
+          cardPresent: true,
+          device,
+          ip,
+        });
+      }
+    } else {
+      const merchant = merchantIn(c.country.code, rng.pick(['gaming', 'digital_goods']));
+      for (let k = rng.int(3, 8); k > 0; k--) {
+        at += rng.uniform(0.5, 6) * MINUTE;
+        plan({
+          time: at,
+          scenario: null,
+          customer: c.index,
+          card,
+          merchant,
+          amountUsd: rng.pick([0.99, 1.99, 2.99, 4.99]),
+          cardPresent: false,
+          device,
+          ip,
+        });
+      }
+    }
+  };
+
   const legit = (c: Customer, t: number): SimulatedEvent => {
     if (awayCountry[c.index]! < 0 && rng.chance(c.travelPropensity)) startTrip(c, t);
     const away = isAway(c.index, t);
@@ -710,6 +756,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       harvest(c, card, t);
     }
     legitEmitted++;
+    if (rng.chance(0.002)) legitBurst(c, t, here, device, ip);
     const label = noise === null ? null : reviewedLegit(tx, t, noise);
     maybeStartEpisode(t);
     return { transaction: tx, label, scenario: null, eventTimeMs: t };
