@@ -1,0 +1,71 @@
+// Purpose: ring detection time (connected components + community scores) on 1 million transactions (issue 6).
+//
+// Run: node --max-old-space-size=4096 --disable-warning=ExperimentalWarning bench/graph/rings.ts [--count 1000000] [--customers 100000]
+//
+// Simulates --count transactions (seeded, default scenario mix with fraud rings), loads them
+// into the in-process graph, then times analyze(): identity nodes and edges out of the graph,
+// hub removal, union-find, ring statistics and scores. With Neo4j the same analysis runs on
+// edges streamed out of the database (bench/graph/ingest.ts --analyze measures that path).
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { IdentityGraph, toGraphRow } from '../../src/core/graph/index.ts';
+import { createSimulator } from '../../src/services/ingestor/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000000' },
+    customers: { type: 'string', default: '100000' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const count = Number(values.count);
+const sim = createSimulator({ seed: 9, customers: Number(values.customers), count, fraudRate: 0.01 });
+const graph = new IdentityGraph({ maxTransactions: 0 });
+const t0 = performance.now();
+let batch = [];
+for (let i = 0; i < count; i++) {
+  batch.push(toGraphRow(sim.next().transaction));
+  if (batch.length === 1000) {
+    graph.write(batch);
+    batch = [];
+  }
+  if (i > 0 && i % 250_000 === 0)
+    process.stderr.write(`rings bench: ${i} transactions simulated and loaded\n`);
+}
+graph.write(batch);
+const loadS = (performance.now() - t0) / 1000;
+const runs: number[] = [];
+let last = graph.analyze();
+for (let r = 0; r < Number(values.runs); r++) {
+  const s = performance.now();
+  last = graph.analyze();
+  runs.push(performance.now() - s);
+}
+runs.sort((a, b) => a - b);
+const stats = graph.stats();
+console.log(
+  JSON.stringify(
+    {
+      loadavg_1m: +(loadavg()[0] ?? 0).toFixed(1),
+      transactions: count,
+      identity_nodes:
+        stats.nodes['Card']! + stats.nodes['Device']! + stats.nodes['Customer']! + stats.nodes['IP']!,
+      identity_edges:
+        stats.relationships['OWNS']! + stats.relationships['USED_ON']! + stats.relationships['SEEN_FROM']!,
+      components: last.components,
+      rings: last.rings.length,
+      top_ring: last.rings[0]
+        ? { size: last.rings[0].size, cards: last.rings[0].cards, score: last.rings[0].score }
+        : null,
+      hubs: last.hubs.length,
+      load_s: +loadS.toFixed(1),
+      analyze_ms: {
+        median: Math.round(runs[Math.floor(runs.length / 2)]!),
+        min: Math.round(runs[0]!),
+        runs: runs.length,
+      },
+    },
+    null,
+    1,
+  ),
+);
