@@ -4,12 +4,14 @@ const W = 560;
 const H = 180;
 const PAD = { l: 44, r: 10, t: 10, b: 24 };
 
+/** Round axis ticks from 0 up to the first "nice" value at or above max. */
 function ticks(max, n = 4) {
-  if (!(max > 0)) return [0];
+  if (!(max > 0)) return [0, 1];
   const step = 10 ** Math.floor(Math.log10(max / n));
-  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => max / s <= n) ?? step * 10;
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * step).find((s) => Math.ceil(max / s) <= n) ?? step * 10;
+  const top = Math.ceil(max / nice - 1e-9) * nice;
   const out = [];
-  for (let v = 0; v <= max + 1e-9; v += nice) out.push(v);
+  for (let i = 0; i * nice <= top + 1e-9; i++) out.push(Number((i * nice).toPrecision(12)));
   return out;
 }
 

@@ -507,7 +507,7 @@ export function CaseView({ id, me }) {
             <div>
               <h3>Transaction</h3>
               <dl class="kv">
-                {Object.entries(a.transaction).map(([k, v]) => (
+                {orderedTx(a.transaction).map(([k, v]) => (
                   <div key={k}>
                     <dt>{k}</dt>
                     <dd class="mono">{String(v)}</dd>
@@ -664,6 +664,27 @@ export function CaseView({ id, me }) {
       </div>
     </section>
   );
+}
+
+/** The transaction's fields in contract order (the store returns JSON objects unordered). */
+const TX_ORDER = [
+  'transaction_id',
+  'timestamp',
+  'amount',
+  'currency',
+  'card_id',
+  'customer_id',
+  'merchant_id',
+  'merchant_category',
+  'merchant_country',
+  'card_present',
+  'device_id',
+  'ip_address',
+  'status',
+];
+function orderedTx(tx) {
+  const rank = (k) => TX_ORDER.indexOf(k) + 1 || 99;
+  return Object.entries(tx).sort(([a], [b]) => rank(a) - rank(b));
 }
 
 function Meta({ k, v }) {
