@@ -43,6 +43,14 @@ async function dropKeys(prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
+function keep(
+  into: Map<string, Float64Array>,
+  batch: readonly { transaction_id: string }[],
+  vectors: Float64Array[],
+) {
+  for (let k = 0; k < batch.length; k++) into.set(batch[k]!.transaction_id, vectors[k]!);
+}
+
 beforeAll(async () => {
   await store('probe');
 });
@@ -82,13 +90,13 @@ describe('Redis feature store', () => {
     const second = new Map<string, Float64Array>();
     for (let i = 0; i < h.transactions.length; i += 250) {
       const batch = h.transactions.slice(i, i + 250);
-      (await once.enrich(batch)).forEach((v, k) => single.set(batch[k]!.transaction_id, v));
-      (await twice.enrich(batch)).forEach((v, k) => first.set(batch[k]!.transaction_id, v));
+      keep(single, batch, await once.enrich(batch));
+      keep(first, batch, await twice.enrich(batch));
     }
     // The whole stream again, as after a crash before the offsets were committed.
     for (let i = 0; i < h.transactions.length; i += 250) {
       const batch = h.transactions.slice(i, i + 250);
-      (await twice.enrich(batch)).forEach((v, k) => second.set(batch[k]!.transaction_id, v));
+      keep(second, batch, await twice.enrich(batch));
     }
     assertIdentical(first, single);
     assertIdentical(second, single);
