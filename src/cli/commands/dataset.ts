@@ -150,7 +150,6 @@ async function runImport(argv: string[], kind: 'transactions' | 'labels'): Promi
             compile: ingestor.labelConverter,
             outHeader: 'transaction_id,is_fraud,labeled_at',
             format: (l) => `${ingestor.csvField(l.transaction_id)},${l.is_fraud ? 1 : 0},${l.labeled_at}`,
-            idOf: (l) => l.transaction_id,
           });
   } finally {
     out.end();

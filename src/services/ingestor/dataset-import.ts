@@ -309,8 +309,9 @@ export interface StreamImportOptions<T> {
   readonly format: (value: T) => string;
   /** Output header line, if any (CSV outputs). */
   readonly outHeader?: string;
-  /** Key for duplicate detection, and the event time for order checks. */
-  readonly idOf: (value: T) => string;
+  /** Key for duplicate detection (omit to keep duplicates, as labels may be revised). */
+  readonly idOf?: (value: T) => string;
+  /** Event time, for the order check and the summary's range. */
   readonly timeOf?: (value: T) => string;
   readonly onReject?: (r: Reject) => void;
   readonly onProgress?: (rows: number) => void;
@@ -385,8 +386,8 @@ export async function streamImport<T>(o: StreamImportOptions<T>): Promise<Import
     if (!result.ok) {
       reject({ line: rec.info.lines, reason: result.reason, raw: rec.raw });
     } else {
-      const id = o.idOf(result.value);
-      if (seen.has(id)) {
+      const id = o.idOf?.(result.value);
+      if (id !== undefined && seen.has(id)) {
         summary.duplicates++;
         reject({
           line: rec.info.lines,
@@ -394,7 +395,7 @@ export async function streamImport<T>(o: StreamImportOptions<T>): Promise<Import
           raw: rec.raw,
         });
       } else {
-        seen.add(id);
+        if (id !== undefined) seen.add(id);
         summary.converted++;
         outBuf += `${o.format(result.value)}\n`;
         const t = o.timeOf?.(result.value);
