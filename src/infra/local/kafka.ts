@@ -122,12 +122,12 @@ class LocalKafka implements LocalService {
   }
 
   /** One admin metadata round trip: the broker is up, KRaft has a leader, and it registered. */
-  async #metadataReady(): Promise<boolean> {
+  async #metadataReady(timeoutMs = 2_000): Promise<boolean> {
     const { Admin } = await import('@platformatic/kafka');
     const admin = new Admin({
       clientId: 'fraud-infra',
       bootstrapBrokers: [this.#brokers],
-      timeout: 2_000,
+      timeout: timeoutMs,
       retries: 0,
     });
     try {
@@ -138,8 +138,9 @@ class LocalKafka implements LocalService {
     }
   }
 
-  async #ready(): Promise<boolean> {
-    return (await probePort(HOST, this.#port)) && (await this.#metadataReady());
+  /** Short timeouts while polling at start-up; `status` allows more (a busy broker is not a dead one). */
+  async #ready(timeoutMs = 2_000): Promise<boolean> {
+    return (await probePort(HOST, this.#port, timeoutMs)) && (await this.#metadataReady(timeoutMs));
   }
 
   /** Resolves the jars (a fast no-op once done) and returns the classpath. */
@@ -282,7 +283,7 @@ class LocalKafka implements LocalService {
   async status(): Promise<{ running: boolean; detail: string }> {
     const pid = readPid(this.#pidFile);
     const ours = isOurProcess(pid, MAIN_CLASS);
-    const ready = await this.#ready().catch(() => false);
+    const ready = await this.#ready(10_000).catch(() => false);
     if (ours) {
       return {
         running: ready,
