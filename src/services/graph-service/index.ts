@@ -51,7 +51,7 @@ export interface GraphServiceStats {
   /** Transactions new to the graph. */
   created: number;
   labels: number;
-  /** Records that fail the contract: dead-lettered with their original bytes, then committed. */
+  /** Records that fail the contract: dead-lettered with their original bytes (transactions.dlq, labels.dlq), then committed. */
   rejected: number;
   /** Failed write attempts (each retried). */
   retries: number;
@@ -190,21 +190,27 @@ export class GraphService {
         { topic: r.record.topic, offset: String(r.record.offset), reason: r.reason },
         'graph record rejected',
       );
-    const topic = TOPICS.dlq;
-    await this.o.bus.publish(
-      topic,
-      rejected.map((r) => ({
-        key: r.record.key,
-        value: r.record.value,
-        headers: {
-          ...r.record.headers,
-          'x-error': r.reason,
-          'x-source-topic': r.record.topic,
-          'x-source-offset': `${r.record.partition}:${r.record.offset}`,
-          'x-rejected-by': 'graph-service',
-        },
-      })),
-    );
+    // Bad labels go where the processor sends them (labels.dlq), the rest to transactions.dlq.
+    for (const topic of [TOPICS.dlq, TOPICS.labelsDlq]) {
+      const mine = rejected.filter(
+        (r) => (r.record.topic === TOPICS.labels) === (topic === TOPICS.labelsDlq),
+      );
+      if (mine.length === 0) continue;
+      await this.o.bus.publish(
+        topic,
+        mine.map((r) => ({
+          key: r.record.key,
+          value: r.record.value,
+          headers: {
+            ...r.record.headers,
+            'x-error': r.reason,
+            'x-source-topic': r.record.topic,
+            'x-source-offset': `${r.record.partition}:${r.record.offset}`,
+            'x-rejected-by': 'graph-service',
+          },
+        })),
+      );
+    }
   }
 
   /** Retries the same batch until it is written or the service stops; never drops it. */

@@ -42,16 +42,19 @@ describe('graph service', () => {
       ...fx.txs.map((t) => ({ key: t.card_id, value: JSON.stringify(enriched(t)) })),
       { key: 'x', value: bad },
     ]);
-    await bus.publish(
-      TOPICS.labels,
-      fx.labels.map((l) => ({ key: l.transaction_id, value: JSON.stringify(l) })),
-    );
+    await bus.publish(TOPICS.labels, [
+      ...fx.labels.map((l) => ({ key: l.transaction_id, value: JSON.stringify(l) })),
+      { key: 'l', value: '{"transaction_id":"svc_tx1","is_fraud":"yes"}' },
+    ]);
     await until(
       () =>
-        service.stats.created === fx.txs.length && service.stats.labels === 1 && service.stats.pending === 0,
+        service.stats.created === fx.txs.length &&
+        service.stats.labels === 1 &&
+        service.stats.rejected === 2 &&
+        service.stats.pending === 0,
     );
     expect(service.stats.retries).toBe(3);
-    expect(service.stats.rejected).toBe(1);
+    expect(service.stats.rejected).toBe(2);
     expect(service.stats.lastError).toBeNull();
     expect(await backend.sharedDevices()).toEqual([
       { device_id: 'svc_d1', cards: ['svc_c1', 'svc_c2', 'svc_c3', 'svc_c4'] },
@@ -62,8 +65,18 @@ describe('graph service', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]?.value.equals(bad)).toBe(true);
     expect(dead[0]?.headers['x-error']).toMatch(/not JSON/);
+    const labelsDlq = await bus.subscribe({
+      groupId: 'dlq-reader',
+      topics: [TOPICS.labelsDlq],
+      from: 'earliest',
+    });
+    const badLabels = (await labelsDlq.next()) ?? [];
+    expect(badLabels.map((r) => r.value.toString())).toEqual([
+      '{"transaction_id":"svc_tx1","is_fraud":"yes"}',
+    ]);
     await service.stop();
     await dlq.close();
+    await labelsDlq.close();
 
     // A replay of the whole topic (new group) into the same graph creates nothing.
     const replay = new GraphService({ bus, backend, groupId: 'replay', batchSize: 100 });
