@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../../src/adapters/model-onnx/index.ts';
+
+/*
+ * The acceptance chain of issue 5 at CI size, with the real Python trainer and a real MLflow
+ * store (SQLite, private to this test): simulate → train (registers a version) → score a later
+ * week point-in-time → evaluate → promote → serve models:/name@champion from TypeScript.
+ */
+const exec = promisify(execFile);
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const FRAUD = join(ROOT, 'bin', 'fraud');
+const dir = mkdtempSync(join(tmpdir(), 'ml-pipeline-'));
+const env = {
+  ...process.env,
+  MLFLOW_TRACKING_URI: `sqlite:///${join(dir, 'mlflow.db')}`,
+  FRAUD_DATA_DIR: join(dir, 'data'),
+};
+const fraud = (args: string[]) => exec(FRAUD, args, { env, cwd: ROOT, maxBuffer: 64 << 20 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ML pipeline end to end (bin/fraud train → score → evaluate → models promote)', () => {
+  const history = join(dir, 'h.jsonl');
+  const labels = join(dir, 'h.labels.csv');
+  const model = join(dir, 'model');
+  const scores = join(dir, 'scores.csv');
+
+  it('trains on point-in-time features, reports, and registers a version', async () => {
+    await fraud(['simulate', '--count', '40000', '--days', '28', '--seed', '5', '--out', history, '--quiet']);
+    const { stdout, stderr } = await fraud([
+      'train',
+      '--history',
+      history,
+      '--labels',
+      labels,
+      '--train-from',
+      '2025-01-06',
+      '--train-until',
+      '2025-01-23',
+      '--gap-days',
+      '3',
+      '--test-days',
+      '7',
+      '--algorithm',
+      'lightgbm',
+      '--alias',
+      'challenger',
+      '--register-as',
+      'fraud-it',
+      '--out',
+      model,
+    ]);
+    expect(stdout).toMatch(/\| ROC AUC \| \d\.\d{4} \| \d\.\d{4} \|/);
+    expect(stderr).toMatch(/registered fraud-it version 1 @challenger/);
+    for (const f of [
+      'model.onnx',
+      'model.json',
+      'explain.json',
+      'report.md',
+      'report.json',
+      'roc.png',
+      'pr.png',
+    ]) {
+      expect(existsSync(join(model, f))).toBe(true);
+    }
+    const report = JSON.parse(readFileSync(join(model, 'report.json'), 'utf8'));
+    expect(report.results.test.rows).toBeGreaterThan(1000);
+    expect(report.results.test.roc_auc).toBeGreaterThan(0.8);
+  }, 600_000);
+
+  it('scores a later week point-in-time and evaluates it with the same metrics', async () => {
+    const { stderr } = await fraud([
+      'score',
+      '--history',
+      history,
+      '--labels',
+      labels,
+      '--model',
+      model,
+      '--from',
+      '2025-01-26',
+      '--until',
+      '2025-02-02',
+      '--out',
+      scores,
+    ]);
+    expect(stderr).toMatch(/transactions scored/);
+    const lines = readFileSync(scores, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('transaction_id,score,decision,timestamp,card_id,model_version');
+    expect(lines.length).toBeGreaterThan(1000);
+    for (const line of lines.slice(1, 200)) {
+      const [, score, decision, ts] = line.split(',');
+      expect(Number(score)).toBeGreaterThanOrEqual(0);
+      expect(['approve', 'review', 'block']).toContain(decision);
+      expect(ts! >= '2025-01-26' && ts! < '2025-02-02').toBe(true);
+    }
+    const { stdout } = await fraud(['evaluate', '--scores', scores, '--labels', labels, '--json']);
+    const metrics = JSON.parse(stdout);
+    expect(metrics.rows).toBe(lines.length - 1);
+    expect(metrics.roc_auc).toBeGreaterThan(0.8);
+    expect(metrics).toHaveProperty('recall_at_0_1pct_fpr');
+    expect(metrics).toHaveProperty('card_precision_at_k');
+  }, 300_000);
+
+  it('promotes with one command and serves models:/name@champion from the registry', async () => {
+    await fraud(['models', 'promote', 'fraud-it', '1', '--alias', 'champion']);
+    const { stdout } = await fraud(['models', 'list', '--name', 'fraud-it']);
+    expect(stdout).toMatch(/v1 .*@challenger/);
+    expect(stdout).toMatch(/@champion/);
+    const saved = process.env['MLFLOW_TRACKING_URI'];
+    process.env['MLFLOW_TRACKING_URI'] = env.MLFLOW_TRACKING_URI;
+    try {
+      const served = await loadModel('models:/fraud-it@champion');
+      const local = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+      expect(served?.version).toBe(local.model_version);
+      expect(served?.source.registry?.version).toBe('1');
+      await served?.close();
+    } finally {
+      if (saved === undefined) delete process.env['MLFLOW_TRACKING_URI'];
+      else process.env['MLFLOW_TRACKING_URI'] = saved;
+    }
+  }, 300_000);
+});
