@@ -226,10 +226,7 @@ async function publishLive(
     );
   }
   const { createBus } = await import('../../platform/index.ts');
-  const { createSimulator, transactionJson, compareLabels } = await import(
-    '../../services/ingestor/index.ts'
-  );
-  type Label = import('../../core/contracts/label.ts').Label;
+  const { createSimulator, runLiveFeed } = await import('../../services/ingestor/index.ts');
   const bus = createBus(config);
   try {
     await bus.ensureTopics([
@@ -241,9 +238,7 @@ async function publishLive(
     throw new FraudError(
       'FRAUD_DEPENDENCY_UNAVAILABLE',
       `Kafka at ${config.kafkaBrokers.join(',')}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
   // Live ids carry the run's start (base 36) so that successive runs never reuse an id: the
@@ -256,78 +251,38 @@ async function publishLive(
     idPrefix: `tx_${Date.now().toString(36)}_`,
   });
   const p = progress(o.quiet);
-  const pendingLabels: Label[] = []; // sorted by labeled_at
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
+  const abort = new AbortController();
+  const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let sent = 0;
-  let labelsSent = 0;
-  const startMs = Date.now();
-  const deadline = o.duration === undefined ? Number.POSITIVE_INFINITY : startMs + o.duration * 1000;
+  let result: Awaited<ReturnType<typeof runLiveFeed>>;
   try {
-    while (!stopping) {
-      const now = Date.now();
-      if (now >= deadline || (o.count !== undefined && sent >= o.count)) break;
-      // Paced by the wall clock: send what is due since the start, in one batch per tick.
-      let due = Math.floor(((now - startMs) / 1000) * o.rate) - sent + 1;
-      if (o.count !== undefined) due = Math.min(due, o.count - sent);
-      if (due > 0) {
-        const messages = [];
-        for (let k = 0; k < due; k++) {
-          const e = sim.next(now);
-          messages.push({
-            key: e.transaction.card_id,
-            value: transactionJson(e.transaction),
-            timestamp: now,
-          });
-          if (e.label) insertSorted(pendingLabels, e.label, compareLabels);
-        }
-        await bus.publish(o.topic, messages);
-        sent += due;
-      }
-      const nowIso = new Date(Date.now()).toISOString();
-      let ready = 0;
-      while (ready < pendingLabels.length && pendingLabels[ready]!.labeled_at <= nowIso) ready++;
-      if (ready > 0) {
-        const batch = pendingLabels.splice(0, ready);
-        await bus.publish(
-          o.labelsTopic,
-          batch.map((l) => ({ key: l.transaction_id, value: JSON.stringify(l) })),
-        );
-        labelsSent += batch.length;
-      }
-      p.tick(sent, o.count);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    result = await runLiveFeed({
+      bus,
+      simulator: sim,
+      rate: o.rate,
+      count: o.count,
+      durationMs: o.duration === undefined ? undefined : o.duration * 1000,
+      topic: o.topic,
+      labelsTopic: o.labelsTopic,
+      signal: abort.signal,
+      onTick: (sent) => p.tick(sent, o.count),
+    });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await bus.close();
   }
-  const stats = sim.stats();
+  const { sent, labelsSent, labelsPending, stats } = result;
   const elapsed = p.elapsedS();
   process.stdout.write(
     [
       `simulate: published ${sent} transactions to '${o.topic}' on ${config.kafkaBrokers.join(',')}`,
       `  ${scenarioSummary(stats)}`,
-      `  labels: ${labelsSent} published to '${o.labelsTopic}', ${pendingLabels.length} not yet due when the run ended`,
+      `  labels: ${labelsSent} published to '${o.labelsTopic}', ${labelsPending} not yet due when the run ended`,
       `  ${elapsed.toFixed(1)} s, ${Math.round(sent / elapsed)} tx/s (target ${o.rate})`,
       '',
     ].join('\n'),
   );
   return 0;
-}
-
-function insertSorted<T>(items: T[], item: T, cmp: (a: T, b: T) => number): void {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(items[mid]!, item) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  items.splice(lo, 0, item);
 }
