@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { Command } from '../../../src/cli/command.ts';
@@ -189,6 +190,15 @@ describe('the Helm chart matches the code', () => {
     const partitions = values.config.partitions;
     expect(values['processor']!.replicas!).toBeLessThanOrEqual(partitions);
     expect(values['processor']!.autoscaling!.maxReplicas).toBeLessThanOrEqual(partitions);
+  });
+
+  it('the default values satisfy values.schema.json, and the schema rejects a mistyped value', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(read('infra/helm/fraud-platform/values.schema.json')));
+    expect(validate(values), JSON.stringify(validate.errors)).toBe(true);
+    const bad = structuredClone(values) as unknown as { config: { partitions: unknown } };
+    bad.config.partitions = 'six';
+    expect(validate(bad)).toBe(false);
   });
 
   it('templates parse as YAML documents once Go template lines are removed', () => {
