@@ -17,6 +17,7 @@ import {
   edgeId,
   type GraphBackend,
   type GraphPath,
+  type GraphRow,
   type GraphStats,
   type GraphView,
   type IdentityEdge,
@@ -103,6 +104,97 @@ WITH t, l WHERE l.is_fraud AND t.card_id IS NOT NULL
 MATCH (c:Card {card_id: t.card_id}), (d:Device {device_id: t.device_id}),
       (ip:IP {ip_address: t.ip_address}), (cu:Customer {customer_id: t.customer_id})
 SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`;
+
+/**
+ * The batched write, as a few set-based statements in ONE transaction (all or nothing).
+ * Rows are pre-aggregated in TypeScript — one row per distinct node and per distinct
+ * relationship, increments counted over the batch's new transactions only — so Neo4j does
+ * each MERGE once per batch instead of once per transaction, and no statement reads a
+ * property another row of the same statement writes (no Eager materialisation).
+ * `WRITE_BATCH` above is the equivalent single statement, kept for reading and as a fallback.
+ */
+export const WRITE_STEPS = {
+  /**
+   * Which transaction ids are already applied (replays) or are label stubs flagged as fraud.
+   * MERGE (not MATCH) locks each id's unique-index entry until commit, so two writers racing
+   * on the same transaction (a rebalance) serialise and the second sees it applied.
+   */
+  known: `UNWIND $ids AS id MERGE (t:Transaction {transaction_id: id})
+    RETURN id, t.timestamp IS NOT NULL AS applied, t.fraud = true AS fraud`,
+  transactions: `UNWIND $rows AS r
+    MERGE (t:Transaction {transaction_id: r.transaction_id})
+    SET t.timestamp = datetime({epochMillis: toInteger(r.ts)}), t.amount = r.amount, t.currency = r.currency,
+        t.status = r.status, t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
+        t.ip_address = r.ip_address, t.merchant_id = r.merchant_id`,
+  cards: 'UNWIND $keys AS k MERGE (:Card {card_id: k})',
+  customers: 'UNWIND $keys AS k MERGE (:Customer {customer_id: k})',
+  devices: 'UNWIND $keys AS k MERGE (:Device {device_id: k})',
+  ips: 'UNWIND $keys AS k MERGE (:IP {ip_address: k})',
+  merchants: `UNWIND $rows AS r MERGE (m:Merchant {merchant_id: r.k})
+    ON CREATE SET m.category = r.category, m.country = r.country`,
+  owns: `UNWIND $rows AS e MATCH (cu:Customer {customer_id: e.a}) MATCH (c:Card {card_id: e.b})
+    MERGE (cu)-[o:OWNS]->(c) ON CREATE SET o.since = datetime({epochMillis: toInteger(e.first)})
+    WITH o, datetime({epochMillis: toInteger(e.first)}) AS first
+    SET o.since = CASE WHEN first < o.since THEN first ELSE o.since END`,
+  usedOn: `UNWIND $rows AS e MATCH (c:Card {card_id: e.a}) MATCH (d:Device {device_id: e.b})
+    MERGE (c)-[u:USED_ON]->(d)
+      ON CREATE SET u.count = 0, u.first_seen = datetime({epochMillis: toInteger(e.first)}),
+                    u.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH u, e, datetime({epochMillis: toInteger(e.first)}) AS first, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET u.count = u.count + e.inc,
+        u.first_seen = CASE WHEN first < u.first_seen THEN first ELSE u.first_seen END,
+        u.last_seen = CASE WHEN last > u.last_seen THEN last ELSE u.last_seen END`,
+  transactedAt: `UNWIND $rows AS e MATCH (c:Card {card_id: e.a}) MATCH (m:Merchant {merchant_id: e.b})
+    MERGE (c)-[x:TRANSACTED_AT]->(m)
+      ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH x, e, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET x.count = x.count + e.inc, x.amount = x.amount + e.amount,
+        x.last_seen = CASE WHEN last > x.last_seen THEN last ELSE x.last_seen END`,
+  seenFrom: `UNWIND $rows AS e MATCH (d:Device {device_id: e.a}) MATCH (ip:IP {ip_address: e.b})
+    MERGE (d)-[s:SEEN_FROM]->(ip)
+      ON CREATE SET s.count = 0, s.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH s, e, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET s.count = s.count + e.inc, s.last_seen = CASE WHEN last > s.last_seen THEN last ELSE s.last_seen END`,
+  flag: `UNWIND $rows AS r
+    MATCH (c:Card {card_id: r.card_id}) MATCH (d:Device {device_id: r.device_id})
+    MATCH (ip:IP {ip_address: r.ip_address}) MATCH (cu:Customer {customer_id: r.customer_id})
+    SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`,
+} as const;
+
+interface EdgeAgg {
+  a: string;
+  b: string;
+  first: number;
+  last: number;
+  inc: number;
+  amount: number;
+}
+
+/** One row per distinct relationship: min/max times over all rows, counts over new rows only. */
+function aggregate(
+  rows: readonly GraphRow[],
+  fresh: ReadonlySet<string>,
+  pick: (r: GraphRow) => [string, string],
+): EdgeAgg[] {
+  const byPair = new Map<string, EdgeAgg>();
+  for (const r of rows) {
+    const [a, b] = pick(r);
+    const k = `${a}\u0000${b}`;
+    const isNew = fresh.has(r.transaction_id);
+    const e = byPair.get(k);
+    if (!e)
+      byPair.set(k, { a, b, first: r.ts, last: r.ts, inc: isNew ? 1 : 0, amount: isNew ? r.amount : 0 });
+    else {
+      if (r.ts < e.first) e.first = r.ts;
+      if (r.ts > e.last) e.last = r.ts;
+      if (isNew) {
+        e.inc++;
+        e.amount += r.amount;
+      }
+    }
+  }
+  return [...byPair.values()];
+}
 
 /** The brief's query, with its threshold as a parameter and a stable order. */
 export const SHARED_DEVICES = `
@@ -230,8 +322,53 @@ export class Neo4jGraph implements GraphBackend {
   async write(transactions: readonly Transaction[]): Promise<WriteResult> {
     const rows = dedupeRows(transactions.map(toGraphRow));
     if (rows.length === 0) return { rows: 0, created: 0 };
-    const [res] = await this.run<{ created: number }>('WRITE', WRITE_BATCH, { rows });
-    return { rows: rows.length, created: res?.created ?? 0 };
+    const session = this.session('WRITE');
+    try {
+      return await session.executeWrite(
+        async (tx) => {
+          const known = await tx.run(WRITE_STEPS.known, { ids: rows.map((r) => r.transaction_id) });
+          const applied = new Set<string>();
+          const flagged = new Set<string>();
+          for (const rec of known.records) {
+            if (rec.get('applied') === true) applied.add(rec.get('id') as string);
+            if (rec.get('fraud') === true) flagged.add(rec.get('id') as string);
+          }
+          const fresh = new Set(
+            rows.filter((r) => !applied.has(r.transaction_id)).map((r) => r.transaction_id),
+          );
+          const distinct = (f: (r: GraphRow) => string) => [...new Set(rows.map(f))];
+          await tx.run(WRITE_STEPS.transactions, { rows });
+          await tx.run(WRITE_STEPS.cards, { keys: distinct((r) => r.card_id) });
+          await tx.run(WRITE_STEPS.customers, { keys: distinct((r) => r.customer_id) });
+          await tx.run(WRITE_STEPS.devices, { keys: distinct((r) => r.device_id) });
+          await tx.run(WRITE_STEPS.ips, { keys: distinct((r) => r.ip_address) });
+          const merchants = new Map(
+            rows.map((r) => [
+              r.merchant_id,
+              { k: r.merchant_id, category: r.merchant_category, country: r.merchant_country },
+            ]),
+          );
+          await tx.run(WRITE_STEPS.merchants, { rows: [...merchants.values()] });
+          await tx.run(WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) });
+          await tx.run(WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) });
+          await tx.run(WRITE_STEPS.transactedAt, {
+            rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]),
+          });
+          await tx.run(WRITE_STEPS.seenFrom, {
+            rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]),
+          });
+          // A confirmed-fraud label that arrived before its transaction flags the entities now.
+          const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
+          if (toFlag.length > 0) await tx.run(WRITE_STEPS.flag, { rows: toFlag });
+          return { rows: rows.length, created: fresh.size };
+        },
+        { timeout: this.timeout },
+      );
+    } catch (err) {
+      throw wrapNeo4jError(err);
+    } finally {
+      await session.close();
+    }
   }
 
   async applyLabels(labels: readonly Label[]): Promise<void> {

@@ -45,9 +45,9 @@ export function describeGraphContract(
     });
 
     it("answers the brief's shared-device query with the ring's device and its cards", async () => {
-      const rows = (await g.sharedDevices()).filter((r) => mine(r.device_id));
+      const rows = (await g.sharedDevices({ limit: 100_000 })).filter((r) => mine(r.device_id));
       expect(rows).toEqual([{ device_id: `${p}d1`, cards: [`${p}c1`, `${p}c2`, `${p}c3`, `${p}c4`] }]);
-      const loose = (await g.sharedDevices({ moreThan: 1 }))
+      const loose = (await g.sharedDevices({ moreThan: 1, limit: 100_000 }))
         .filter((r) => mine(r.device_id))
         .map((r) => r.device_id);
       expect(loose).toEqual([`${p}d1`, `${p}d2`, `${p}fd1`]);
