@@ -106,6 +106,7 @@ export interface AlertFilter {
   from?: string;
   to?: string;
   case_status?: CaseStatus;
+  case_id?: number;
   limit?: number;
 }
 
@@ -398,6 +399,7 @@ export class PgStore {
     if (f.from) add('a.created_at >= ?', f.from);
     if (f.to) add('a.created_at < ?', f.to);
     if (f.case_status) add('c.status = ?', f.case_status);
+    if (f.case_id) add('a.case_id = ?', f.case_id);
     args.push(Math.min(Math.max(f.limit ?? 100, 1), 500));
     const { rows } = await this.pool.query(
       `SELECT a.alert_id, a.transaction_id, a.case_id, c.status AS case_status, c.assignee, a.card_id, a.customer_id,

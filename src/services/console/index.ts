@@ -5,12 +5,14 @@ import type { Neighbourhood, PgStore } from '../../adapters/store-postgres/index
 import type { EventBus } from '../../ports/index.ts';
 import { ConsoleAuth } from './auth.ts';
 import { ConsoleEvents } from './events.ts';
+import type { NeighbourhoodQuery } from './graph.ts';
 import { labelPublisher, type StoreIngestion } from './ingest.ts';
 import { consoleRoutes } from './routes.ts';
 
 export { actorOf, ConsoleAuth, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
 export { DEMO_USERS, type DemoAccess, demoBanner, ensureDemoAccess } from './demo.ts';
 export { ConsoleEvents } from './events.ts';
+export { type NeighbourhoodQuery, neighbourhoodFromGraph } from './graph.ts';
 export { labelPublisher, StoreIngestion, type StoreIngestionOptions } from './ingest.ts';
 export { registerOpenApi } from './openapi.ts';
 
@@ -25,8 +27,12 @@ export interface ConsoleDeps {
   readonly bus?: EventBus | null;
   /** When this process also ingests, verdict labels are flushed through it (one outbox flusher). */
   readonly ingestion?: StoreIngestion | null;
-  /** Graph neighbourhood of a card (graph service). Default: computed from stored transactions. */
-  readonly neighbourhood?: (cardId: string) => Promise<Neighbourhood>;
+  /**
+   * The case's graph neighbourhood from the graph service: pass
+   * `neighbourhoodFromGraph(graphBackend)`. When absent, or when it returns null (the graph
+   * does not know the transaction yet), the neighbourhood is computed from stored transactions.
+   */
+  readonly neighbourhood?: (q: NeighbourhoodQuery) => Promise<Neighbourhood | null>;
   /** Live versions of this process (e.g. `{ rule_set_version, model_version }`), shown on the dashboard. */
   readonly versions?: () => Record<string, string | null>;
   /**
@@ -71,7 +77,8 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     auth: deps.auth,
     events,
     publishLabels,
-    neighbourhood: deps.neighbourhood ?? ((card) => deps.store.neighbourhood(card)),
+    neighbourhood: async (q) =>
+      (await deps.neighbourhood?.(q).catch(() => null)) ?? deps.store.neighbourhood(q.card_id),
     ...(deps.versions ? { versions: deps.versions } : {}),
     lists: deps.listsRoutes ?? true,
   });

@@ -14,6 +14,7 @@ import { FraudError, isFraudError } from '../../core/errors/index.ts';
 import type { ListEntity, ListKind } from '../../core/lists/index.ts';
 import { actorOf, type ConsoleAuth, hashPassword } from './auth.ts';
 import type { ConsoleEvents } from './events.ts';
+import type { NeighbourhoodQuery } from './graph.ts';
 import * as S from './schemas.ts';
 
 export interface RouteDeps {
@@ -22,7 +23,7 @@ export interface RouteDeps {
   readonly events: ConsoleEvents;
   /** Publishes pending labels after a verdict (the outbox retries on failure). */
   readonly publishLabels: () => Promise<unknown>;
-  readonly neighbourhood: (cardId: string) => Promise<Neighbourhood>;
+  readonly neighbourhood: (q: NeighbourhoodQuery) => Promise<Neighbourhood>;
   readonly versions?: () => Record<string, string | null>;
   /** Serve `/v1/lists` from the store (false when the rules engine's plugin serves it). */
   readonly lists: boolean;
@@ -173,7 +174,11 @@ export async function consoleRoutes(app: FastifyInstance, d: RouteDeps): Promise
     async (req) => {
       const { id } = req.params as Static<typeof S.CaseId>;
       const c = await store.getCaseRow(id);
-      const g = await d.neighbourhood(c.card_id);
+      const latest = await store.listAlerts({ case_id: id, limit: 1 });
+      const g = await d.neighbourhood({
+        card_id: c.card_id,
+        transaction_id: (latest[0]?.['transaction_id'] as string) ?? null,
+      });
       if (pii(req)) return g;
       const ids = g.nodes.map((n) => {
         const i = n.id.indexOf(':');

@@ -1,5 +1,6 @@
-// The card's neighbourhood as a radial drawing: the case card in the centre, the devices, IPs,
-// merchants and customer it used on the inner ring, other cards sharing them on the outer ring.
+// The case card's neighbourhood as a radial drawing: the card in the centre, the nodes one
+// relation away on the inner ring, two relations away on the outer rings, each fanned around
+// the node that reached it first (breadth-first), so shared devices and IPs stand out.
 
 const COLORS = {
   card: '#2563eb',
@@ -9,49 +10,70 @@ const COLORS = {
   customer: '#d97706',
 };
 
-export function NeighbourhoodGraph({ graph }) {
-  if (!graph || graph.nodes.length <= 1)
-    return <p class="muted">No neighbourhood yet (no stored transactions for this card).</p>;
-  const W = 640;
-  const H = 470;
+function layout(graph, W, H) {
   const cx = W / 2;
   const cy = H / 2;
   const center = graph.nodes.find((n) => n.center) ?? graph.nodes[0];
-  const hubs = graph.nodes.filter((n) => n.kind !== 'card');
-  const cards = graph.nodes.filter((n) => n.kind === 'card' && n !== center);
-  /** @type {Map<string, {x: number, y: number, a?: number, crowded?: boolean}>} */
-  const pos = new Map([[center.id, { x: cx, y: cy }]]);
-  hubs.forEach((h, i) => {
-    const a = (2 * Math.PI * i) / hubs.length - Math.PI / 2;
-    pos.set(h.id, { x: cx + 130 * Math.cos(a), y: cy + 95 * Math.sin(a), a });
+  const adj = new Map(graph.nodes.map((n) => [n.id, []]));
+  for (const e of graph.edges) {
+    adj.get(e.source)?.push(e.target);
+    adj.get(e.target)?.push(e.source);
+  }
+  // Breadth-first from the centre: depth and the parent that reached each node first.
+  const depth = new Map([[center.id, 0]]);
+  const children = new Map();
+  const queue = [center.id];
+  while (queue.length) {
+    const id = queue.shift();
+    for (const m of adj.get(id) ?? []) {
+      if (depth.has(m)) continue;
+      depth.set(m, depth.get(id) + 1);
+      if (!children.has(id)) children.set(id, []);
+      children.get(id).push(m);
+      queue.push(m);
+    }
+  }
+  /** @type {Map<string, {x: number, y: number, a: number, crowded?: boolean}>} */
+  const pos = new Map([[center.id, { x: cx, y: cy, a: 0 }]]);
+  const ring1 = children.get(center.id) ?? [];
+  const RX = [0, 130, 235, 300];
+  const RY = [0, 95, 180, 215];
+  ring1.forEach((id, i) => {
+    const a = (2 * Math.PI * i) / ring1.length - Math.PI / 2;
+    pos.set(id, { x: cx + RX[1] * Math.cos(a), y: cy + RY[1] * Math.sin(a), a });
   });
-  // Each other card sits on the outer ring near the first hub it shares with the case card.
-  const perHub = new Map();
-  for (const c of cards) {
-    const e = graph.edges.find((x) => x.source === c.id && pos.has(x.target) && x.target !== center.id);
-    const hub = e ? e.target : hubs[0]?.id;
-    if (!perHub.has(hub)) perHub.set(hub, []);
-    perHub.get(hub).push(c);
-  }
-  // Cards fan out around their hub's angle, on two staggered rings so labels do not collide.
-  const slice = (2 * Math.PI) / Math.max(hubs.length, 1);
-  for (const [hub, list] of perHub) {
-    const base = pos.get(hub)?.a ?? 0;
-    const step = Math.min(0.3, (slice * 0.9) / Math.max(list.length, 1));
-    list.forEach((c, i) => {
-      const a = base + (i - (list.length - 1) / 2) * step;
-      const r = i % 2 ? 1.18 : 1;
-      pos.set(c.id, {
-        x: cx + 235 * r * Math.cos(a),
-        y: cy + 185 * r * Math.sin(a),
-        crowded: list.length > 6,
+  const slice = (2 * Math.PI) / Math.max(ring1.length, 1);
+  for (const d of [1, 2]) {
+    for (const [parent, kids] of children) {
+      if (depth.get(parent) !== d) continue;
+      const base = pos.get(parent)?.a ?? 0;
+      const step = Math.min(0.3, (slice * 0.9) / Math.max(kids.length, 1));
+      kids.forEach((id, i) => {
+        const a = base + (i - (kids.length - 1) / 2) * step;
+        const r = d + 1 === 2 && i % 2 ? 1.16 : 1;
+        pos.set(id, {
+          x: cx + RX[d + 1] * r * Math.cos(a),
+          y: cy + RY[d + 1] * r * Math.sin(a),
+          a,
+          crowded: kids.length > 6,
+        });
       });
-    });
+    }
   }
+  return pos;
+}
+
+export function NeighbourhoodGraph({ graph }) {
+  if (!graph || graph.nodes.length <= 1)
+    return <p class="muted">No neighbourhood yet (no stored transactions for this card).</p>;
+  const W = 660;
+  const H = 480;
+  const pos = layout(graph, W, H);
   const short = (s) => (s.length > 16 ? `${s.slice(0, 15)}…` : s);
   return (
     <figure class="graph">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="graph neighbourhood">
+        <title>Graph neighbourhood of the case card</title>
         {graph.edges.map((e, i) => {
           const a = pos.get(e.source);
           const b = pos.get(e.target);
@@ -64,7 +86,7 @@ export function NeighbourhoodGraph({ graph }) {
               x2={b.x}
               y2={b.y}
               class="edge"
-              stroke-width={Math.min(1 + Math.log2(e.count), 5)}
+              stroke-width={Math.min(1 + Math.log2(e.count || 1), 5)}
             />
           );
         })}
