@@ -1,6 +1,6 @@
 // Purpose: cost of the compiled decision policy per transaction with N rules (issue 4: 200 rules ≤ 10 µs).
 //
-// Run: node --disable-warning=ExperimentalWarning bench/rules/evaluate.ts [--rules 200] [--tx 20000] [--runs 7]
+// Run: node --disable-warning=ExperimentalWarning bench/rules/evaluate.ts [--rules 200] [--tx 20000] [--runs 7] [--leaf-rate 0.05]
 //
 // Builds a synthetic rule set over the real feature catalogue (FEATURE_NAMES at run time), graph
 // signals and transaction fields — comparisons, all/any/not, in-sets, between, field-vs-field,
@@ -18,11 +18,13 @@ const { values } = parseArgs({
     rules: { type: 'string', default: '200' },
     tx: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '7' },
+    'leaf-rate': { type: 'string', default: '0.05' },
   },
 });
 const nRules = Number(values.rules);
 const nTx = Number(values.tx);
 const runs = Number(values.runs);
+const leafRate = Number(values['leaf-rate']);
 
 // Deterministic PRNG so every run benchmarks the same rules and inputs.
 let seed = 42;
@@ -34,28 +36,30 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const features = FEATURE_NAMES.filter((n) => !n.startsWith('is_') && n !== 'card_present');
 const countries = ['BR', 'AR', 'US', 'NG', 'RU', 'PT', 'MX', 'CO'];
 
-// Each leaf holds for roughly 10% of the pool; rules AND two or three leaves (some under
-// any/not), so a typical rule fires on ~1% of transactions, as production rules do.
+// Each leaf holds for about `leafRate` of the pool (default 5%); a rule ANDs two or three leaves
+// (some under any), so a rule fires on a fraction of a percent of transactions, as production
+// rules do. `--leaf-rate 0.3` makes rules fire often, to measure the cost of recording hits.
 function leaf(): string {
+  const p = leafRate;
   switch (Math.floor(rand() * 8)) {
     case 0:
-      return `{ tx.amount: { gte: ${Math.round(5400 + rand() * 100)} } }`;
+      return `{ tx.amount: { gte: ${Math.round(6000 * (1 - p))} } }`;
     case 1:
-      return `{ tx.merchant_country: { in: [${pick(countries)}] } }`;
+      return `{ all: [ { tx.merchant_country: { in: [${pick(countries)}] } }, { tx.amount: { gte: ${Math.round(6000 * Math.max(0, 1 - 8 * p))} } } ] }`;
     case 2: {
-      const lo = rand() * 17;
-      return `{ feature.${pick(features)}: { between: [${lo.toFixed(2)}, ${(lo + 2).toFixed(2)}] } }`;
+      const lo = rand() * (20 - 20 * p);
+      return `{ feature.${pick(features)}: { between: [${lo.toFixed(2)}, ${(lo + 20 * p).toFixed(2)}] } }`;
     }
     case 3:
-      return `{ feature.${pick(features)}: { gt: ${(17.5 + rand()).toFixed(2)} } }`;
+      return `{ feature.${pick(features)}: { gt: ${(20 * (1 - p)).toFixed(2)} } }`;
     case 4:
-      return `{ graph.ring_score: { gte: ${(0.88 + rand() * 0.04).toFixed(2)} } }`;
+      return `{ graph.ring_score: { gte: ${(1 - p).toFixed(3)} } }`;
     case 5:
-      return `{ tx.amount: { gt: { field: feature.${pick(features)}, times: ${(270 + rand() * 20).toFixed(0)} } } }`;
+      return `{ tx.amount: { gt: { field: feature.${pick(features)}, times: ${Math.round(150 / p)} } } }`;
     case 6:
-      return `{ not: { model.score: { lt: ${(0.88 + rand() * 0.04).toFixed(2)} } } }`;
+      return `{ not: { model.score: { lt: ${(1 - p).toFixed(3)} } } }`;
     default:
-      return `{ any: [ { deny_list: [${pick(['card', 'device', 'ip'])}] }, { graph.device_cards_24h: { gte: 6 } } ] }`;
+      return `{ any: [ { deny_list: [card] }, { graph.device_cards_24h: { gte: 6 } } ] }`;
   }
 }
 
@@ -81,11 +85,13 @@ function ruleSet(n: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+// Every (1/leafRate)-th card of the pool is on the deny list.
+const stride = Math.max(1, Math.round(1 / leafRate));
 const lists = new ListStore(
   Array.from({ length: 1000 }, (_, i) => ({
     kind: 'deny' as const,
     entity: 'card' as const,
-    value: `card_${i * 7}`,
+    value: `card_${i * stride}`,
     added_at: '2026-01-01T00:00:00Z',
   })),
 );
@@ -164,7 +170,7 @@ const line = (name: string, x: Figures) =>
   `  ${name.padEnd(10)} wall ${f(x.wall)} µs/decision, cpu ${f(x.cpu)} µs/decision (medians of ${runs} runs); single decisions p50 ${f(x.p50)} µs, p99 ${f(x.p99)} µs; ${f(x.hits)} hits/decision`;
 process.stdout.write(
   [
-    `rules: ${nRules} (${policy.ruleSet.live.length} live), features: ${FEATURE_NAMES.length}, transactions: ${nTx} × ${runs} runs, node ${process.version}`,
+    `rules: ${nRules} (${policy.ruleSet.live.length} live), leaf rate ${leafRate}, features: ${FEATURE_NAMES.length}, transactions: ${nTx} × ${runs} runs, node ${process.version}`,
     line('empty set', base),
     line(`${nRules} rules`, full),
     `  added by the rules: wall ${f(full.wall - base.wall)} µs, cpu ${f(full.cpu - base.cpu)} µs per decision (target ≤ 10 µs)`,

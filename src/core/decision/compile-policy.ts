@@ -29,10 +29,15 @@ export type PolicyCompiler = (source: string, file: string) => CompiledPolicy;
 export function compilePolicy(source: string, file: string, deps: PolicyDeps): CompiledPolicy {
   const parsed = parseRuleSet(source, file, deps.catalogue);
   if (!parsed.ok) throw ruleSetError(parsed.issues);
-  let spec = parsed.spec;
-  if (deps.policyOverrides) spec = { ...spec, policy: { ...spec.policy, ...deps.policyOverrides } };
   try {
-    return new CompiledPolicy(compileRuleSet(spec, deps.catalogue, deps.lists), deps.lists, source, file);
+    // Overrides apply to this evaluation only: the version stays the deployed set's version.
+    return new CompiledPolicy(
+      compileRuleSet(parsed.spec, deps.catalogue, deps.lists),
+      deps.lists,
+      source,
+      file,
+      deps.policyOverrides,
+    );
   } catch (err) {
     throw new FraudError(
       'FRAUD_INTERNAL',

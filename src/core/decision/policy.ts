@@ -37,9 +37,15 @@ export class CompiledPolicy implements DecisionPolicy {
   readonly source: string;
   readonly file: string;
 
-  constructor(ruleSet: CompiledRuleSet, lists: ListLookup, source: string, file: string) {
+  constructor(
+    ruleSet: CompiledRuleSet,
+    lists: ListLookup,
+    source: string,
+    file: string,
+    overrides?: Partial<PolicySpec>,
+  ) {
     this.ruleSet = ruleSet;
-    this.policy = ruleSet.spec.policy;
+    this.policy = overrides ? { ...ruleSet.spec.policy, ...overrides } : ruleSet.spec.policy;
     this.version = ruleSet.version;
     this.lists = lists;
     this.source = source;
@@ -49,7 +55,7 @@ export class CompiledPolicy implements DecisionPolicy {
 
   decide(facts: DecisionFacts): DecisionOutcome {
     const now = facts.now ?? Date.now();
-    const ctx: EvalContext = evalContext(facts, now);
+    const ctx: EvalContext = evalContext(facts, now, this.ruleSet.graphSlots);
     const { thresholds, lists: listPolicy } = this.policy;
     const missingSignals: string[] = [];
     if (facts.modelScore === null) missingSignals.push('model');

@@ -51,7 +51,8 @@ export interface ListPersistence {
   save(entries: readonly ListEntry[]): Promise<void>;
 }
 
-interface Stored {
+/** One entry as stored, with its expiry pre-parsed. */
+export interface Stored {
   entry: ListEntry;
   /** Epoch ms, +Infinity when it never expires. */
   expiresAt: number;
@@ -79,6 +80,14 @@ export class ListStore implements ListLookup {
 
   constructor(entries: readonly ListEntry[] = []) {
     for (const e of entries) this.put(e);
+  }
+
+  /**
+   * The live table for one kind and entity. It is the same Map for the life of the store
+   * (changes and reloads update it in place), so the rule compiler can bind it once.
+   */
+  table(kind: ListKind, entity: ListEntity): ReadonlyMap<string, Stored> {
+    return this.maps[kind][entity];
   }
 
   get revision(): number {

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ENTITY_FIELD, type ListLookup } from '../lists/index.ts';
-import { type Catalogue, type EvalContext, type FieldRef, resolveField, type Scalar } from './fields.ts';
+import { type ListLookup, ListStore } from '../lists/index.ts';
+import {
+  type Catalogue,
+  type EvalContext,
+  type FieldRef,
+  graphSlotRef,
+  resolveField,
+  type Scalar,
+  TX_GETTERS,
+} from './fields.ts';
 import type { Condition, Literal, Operand, RuleSetSpec, RuleSpec } from './spec.ts';
 
 /**
@@ -34,6 +42,8 @@ export interface CompiledRuleSet {
   readonly live: readonly CompiledRule[];
   /** Enabled shadow rules (all rules when the set is in shadow). */
   readonly shadow: readonly CompiledRule[];
+  /** Graph signals the set reads, in `EvalContext.graphValues` order. */
+  readonly graphSlots: readonly string[];
 }
 
 /** Content hash of the normalised set: positions and formatting do not change the version. */
@@ -43,11 +53,18 @@ export function contentHash(spec: RuleSetSpec): string {
 }
 
 export function compileRuleSet(spec: RuleSetSpec, catalogue: Catalogue, lists: ListLookup): CompiledRuleSet {
+  const graphSlots = new Map<string, number>();
   const ref = (path: string): FieldRef => {
     const r = resolveField(path, catalogue);
     // parseRuleSet resolved every path against the same catalogue; failing here is a bug.
     if (!r.ok) throw new Error(`rule compiler: unresolved field '${path}' (${r.message})`);
-    return r.ref;
+    if (r.ref.ns !== 'graph') return r.ref;
+    let slot = graphSlots.get(r.ref.name);
+    if (slot === undefined) {
+      slot = graphSlots.size;
+      graphSlots.set(r.ref.name, slot);
+    }
+    return graphSlotRef(path, r.ref.name, slot);
   };
 
   const compileRule = (rule: RuleSpec): CompiledRule => {
@@ -71,6 +88,7 @@ export function compileRuleSet(spec: RuleSetSpec, catalogue: Catalogue, lists: L
   return {
     spec,
     hash,
+    graphSlots: [...graphSlots.keys()],
     version: `${spec.label}+${hash.slice(0, 12)}`,
     live: spec.shadow ? [] : enabled.filter((r) => !r.spec.shadow),
     shadow: spec.shadow ? enabled : enabled.filter((r) => r.spec.shadow),
@@ -87,7 +105,8 @@ const ORDER = {
 function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: ListLookup): Predicate {
   switch (c.op) {
     case 'all': {
-      const parts = c.of.map((x) => compileCondition(x, use, lists));
+      // all/any are associative under Kleene logic: flatten nested ones into one loop.
+      const parts = flatten(c).map((x) => compileCondition(x, use, lists));
       if (parts.length === 2) {
         const [a, b] = parts as [Predicate, Predicate];
         return (ctx) => {
@@ -108,7 +127,7 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
       };
     }
     case 'any': {
-      const parts = c.of.map((x) => compileCondition(x, use, lists));
+      const parts = flatten(c).map((x) => compileCondition(x, use, lists));
       return (ctx) => {
         let r: Tri = F;
         for (let i = 0; i < parts.length; i++) {
@@ -131,15 +150,26 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
     case 'in':
     case 'not_in': {
       const f = use(c.field);
-      const set = new Set<Literal>(c.values);
       const hit = c.op === 'in' ? T : F;
       const miss = c.op === 'in' ? F : T;
       if (f.type === 'number') {
+        const set = new Set<Literal>(c.values);
         return (ctx) => {
           const v = f.num(ctx);
           return Number.isNaN(v) ? U : set.has(v) ? hit : miss;
         };
       }
+      if (c.values.length <= 8) {
+        // Short lists (countries, categories): a scan of a few short strings beats hashing.
+        const values = c.values;
+        return (ctx) => {
+          const v = f.get(ctx);
+          if (v === null) return U;
+          for (let i = 0; i < values.length; i++) if (values[i] === v) return hit;
+          return miss;
+        };
+      }
+      const set = new Set<Literal>(c.values);
       return (ctx) => {
         const v = f.get(ctx);
         return v === null ? U : set.has(v) ? hit : miss;
@@ -171,18 +201,42 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
       return (ctx) => (f.missing(ctx) === want ? T : F);
     }
     case 'list': {
-      const fields = c.entities.map((e) => [e, ENTITY_FIELD[e]] as const);
       const kind = c.kind;
+      const getters = c.entities.map((e) => TX_GETTERS[ENTITY_GETTER[e]]);
+      if (lists instanceof ListStore) {
+        // The store keeps its tables for life (a reload refills them), so bind them now.
+        const tables = c.entities.map((e) => lists.table(kind, e));
+        return (ctx) => {
+          for (let i = 0; i < tables.length; i++) {
+            const slot = tables[i]!.get(getters[i]!(ctx.tx) as string);
+            if (slot !== undefined && slot.expiresAt > ctx.now) return T;
+          }
+          return F;
+        };
+      }
+      const entities = c.entities;
       return (ctx) => {
-        const tx = ctx.tx;
-        for (const [entity, key] of fields) {
-          if (lists.find(kind, entity, String(tx[key]), ctx.now) !== undefined) return T;
+        for (let i = 0; i < entities.length; i++) {
+          if (lists.find(kind, entities[i]!, getters[i]!(ctx.tx) as string, ctx.now) !== undefined) return T;
         }
         return F;
       };
     }
   }
 }
+
+function flatten(c: Condition & { op: 'all' | 'any' }): Condition[] {
+  return c.of.flatMap((x) => (x.op === c.op ? flatten(x as typeof c) : [x]));
+}
+
+const ENTITY_GETTER = {
+  card: 'card_id',
+  customer: 'customer_id',
+  device: 'device_id',
+  ip: 'ip_address',
+  merchant: 'merchant_id',
+  country: 'merchant_country',
+} as const;
 
 function compileComparison(
   cmp: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte',

@@ -22,12 +22,58 @@ export interface EvalContext {
   readonly features: Float64Array;
   readonly model: number | null;
   readonly graph: DecisionFacts['graph'];
+  /**
+   * The graph signals the rule set reads, in slot order (NaN = null or missing), read once per
+   * decision: a `graph[name]` per leaf would be a megamorphic keyed load on every rule.
+   */
+  readonly graphValues: Float64Array;
   /** Epoch ms used for list expiry. */
   readonly now: number;
 }
 
-export function evalContext(facts: DecisionFacts, now: number): EvalContext {
-  return { facts, tx: facts.transaction, features: facts.features, model: facts.modelScore, graph: facts.graph, now };
+const NO_GRAPH_VALUES = new Float64Array(0);
+
+export function evalContext(
+  facts: DecisionFacts,
+  now: number,
+  graphSlots: readonly string[] = [],
+): EvalContext {
+  let graphValues = NO_GRAPH_VALUES;
+  if (graphSlots.length > 0) {
+    graphValues = new Float64Array(graphSlots.length).fill(Number.NaN);
+    const g = facts.graph;
+    if (g !== undefined) {
+      for (let i = 0; i < graphSlots.length; i++) {
+        const v = g[graphSlots[i]!];
+        if (typeof v === 'number') graphValues[i] = v;
+      }
+    }
+  }
+  return {
+    facts,
+    tx: facts.transaction,
+    features: facts.features,
+    model: facts.modelScore,
+    graph: facts.graph,
+    graphValues,
+    now,
+  };
+}
+
+/** A graph signal reference reading slot `slot` of `EvalContext.graphValues`. */
+export function graphSlotRef(path: string, name: string, slot: number): FieldRef {
+  return {
+    path,
+    ns: 'graph',
+    name,
+    type: 'number',
+    num: (c) => c.graphValues[slot]!,
+    get: (c) => {
+      const v = c.graphValues[slot]!;
+      return Number.isNaN(v) ? null : v;
+    },
+    missing: (c) => c.graph === undefined,
+  };
 }
 
 export interface FieldRef {
@@ -74,8 +120,6 @@ export interface Catalogue {
   readonly graphSignals: readonly string[] | null;
 }
 
-const numFromScalar = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
-
 function txRef(path: string, name: string, type: ValueType): FieldRef {
   const never = () => false;
   if (name === 'hour_utc') {
@@ -86,21 +130,36 @@ function txRef(path: string, name: string, type: ValueType): FieldRef {
     };
     return { path, ns: 'tx', name, type, num, get: num, missing: never };
   }
-  const key = name as keyof DecisionFacts['transaction'];
+  const read = TX_GETTERS[name as keyof typeof TX_GETTERS]!;
   if (type === 'number') {
-    const num = (c: EvalContext) => numFromScalar(c.tx[key]);
-    return { path, ns: 'tx', name, type, num, get: (c) => c.tx[key] ?? null, missing: never };
+    // `amount` is the only numeric field of the contract.
+    const num = (c: EvalContext) => c.tx.amount;
+    return { path, ns: 'tx', name, type, num, get: num, missing: never };
   }
-  return {
-    path,
-    ns: 'tx',
-    name,
-    type,
-    num: () => Number.NaN,
-    get: (c) => c.tx[key] ?? null,
-    missing: never,
-  };
+  return { path, ns: 'tx', name, type, num: () => Number.NaN, get: (c) => read(c.tx), missing: never };
 }
+
+type Tx = DecisionFacts['transaction'];
+/**
+ * One getter per field, each a literal property access: a shared `tx[name]` would be a
+ * megamorphic keyed load on the hot path of every rule.
+ */
+export const TX_GETTERS: Readonly<Record<Exclude<keyof typeof TX_FIELDS, 'hour_utc'>, (tx: Tx) => Scalar>> =
+  Object.freeze({
+    transaction_id: (t: Tx) => t.transaction_id,
+    timestamp: (t: Tx) => t.timestamp,
+    amount: (t: Tx) => t.amount,
+    currency: (t: Tx) => t.currency,
+    card_id: (t: Tx) => t.card_id,
+    merchant_id: (t: Tx) => t.merchant_id,
+    merchant_category: (t: Tx) => t.merchant_category,
+    customer_id: (t: Tx) => t.customer_id,
+    merchant_country: (t: Tx) => t.merchant_country,
+    card_present: (t: Tx) => t.card_present,
+    device_id: (t: Tx) => t.device_id,
+    ip_address: (t: Tx) => t.ip_address,
+    status: (t: Tx) => t.status,
+  });
 
 /** Resolves a dotted path against the transaction contract and the catalogues. */
 export function resolveField(path: string, catalogue: Catalogue): ResolveResult {

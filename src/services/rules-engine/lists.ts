@@ -89,14 +89,18 @@ export class ListService {
     this.store.replaceAll(await this.persistence.load());
   }
 
-  /** Polls the backing file for outside changes (the CLI). Default every 2 s. */
+  /**
+   * Picks up changes made by other processes (the CLI, the console, other instances): a file is
+   * re-read when its mtime changes; any other persistence (PostgreSQL) is re-read every `pollMs`.
+   * Default every 2 s. A failed reload keeps the current entries and reports through `onError`.
+   */
   watch(pollMs = 2000, onError?: (err: Error) => void): void {
+    if (this.timer) return;
     const p = this.persistence;
-    if (!(p instanceof JsonFileListPersistence) || this.timer) return;
     this.timer = setInterval(() => {
       void (async () => {
-        const m = await p.mtime();
-        if (m !== this.seenMtime) await this.serial(() => this.reload());
+        if (p instanceof JsonFileListPersistence && (await p.mtime()) === this.seenMtime) return;
+        await this.serial(() => this.reload());
       })().catch((err: Error) => onError?.(err));
     }, pollMs);
     this.timer.unref();
@@ -166,7 +170,14 @@ export async function openListService(config: {
     const { openStore } = await import('../../adapters/store-postgres/index.ts');
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     const lists = await ListService.open(store.listPersistence());
-    return { lists, where: 'PostgreSQL (DATABASE_URL)', close: () => store.close() };
+    return {
+      lists,
+      where: 'PostgreSQL (DATABASE_URL)',
+      close: async () => {
+        lists.stop();
+        await store.close();
+      },
+    };
   }
   const path = `${config.dataDir.replace(/\/$/, '')}/lists.json`;
   const lists = await ListService.open(new JsonFileListPersistence(path));
