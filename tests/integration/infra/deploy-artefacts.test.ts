@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import type { Command } from '../../../src/cli/command.ts';
 import { PlatformMetrics } from '../../../src/services/telemetry/metrics.ts';
 
@@ -201,21 +201,18 @@ describe('the Helm chart matches the code', () => {
     expect(validate(bad)).toBe(false);
   });
 
-  it('templates parse as YAML documents once Go template lines are removed', () => {
-    // A cheap structural check; `helm lint` / `helm template` are the real ones (docs/deployment.md).
+  it('templates have balanced actions and blocks', () => {
+    // A cheap structural check that runs anywhere; `helm lint --strict` and `helm template` are the
+    // real ones (run by hand with Helm 3.19, see docs/deployment.md).
     const dir = join(ROOT, 'infra/helm/fraud-platform/templates');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.tpl'))) {
       const text = read(`infra/helm/fraud-platform/templates/${f}`);
-      const opens = (text.match(/\{\{/g) ?? []).length;
-      const closes = (text.match(/\}\}/g) ?? []).length;
-      expect(opens, `${f}: unbalanced template braces`).toBe(closes);
-      const stripped = text
-        .split('\n')
-        .filter((l) => !/^\s*\{\{-?.*-?\}\}\s*$/.test(l))
-        .map((l) => l.replace(/\{\{.*?\}\}/g, 'x'))
-        .join('\n');
-      for (const doc of parseAllDocuments(stripped))
-        expect(doc.errors.map((e) => `${f}: ${e.message}`)).toEqual([]);
+      expect((text.match(/\{\{/g) ?? []).length, `${f}: unbalanced braces`).toBe(
+        (text.match(/\}\}/g) ?? []).length,
+      );
+      const opens = (text.match(/\{\{-?\s*(if|range|with|define)\b/g) ?? []).length;
+      const ends = (text.match(/\{\{-?\s*end\b/g) ?? []).length;
+      expect(ends, `${f}: every if/range/with/define needs an end`).toBe(opens);
     }
   });
 });
