@@ -247,3 +247,42 @@ describe('backtest', () => {
     expect(text).toMatch(/tx_1500 \(fraud\): low_risk -> big_amount/);
   });
 });
+
+describe('switch under load', () => {
+  it('a rule set switch loses no transaction and never mixes versions within one batch', async () => {
+    const { DecisionEngine } = await import('../../../src/services/decision-engine/index.ts');
+    const { MemoryFeatureStore } = await import('../../../src/adapters/features-memory/index.ts');
+    const holder = newHolder();
+    const engine = new DecisionEngine({
+      features: new MemoryFeatureStore(),
+      graph: { kind: 'none', signalsFor: () => undefined, observe: async () => {}, close: async () => {} },
+      policy: holder,
+      model: { current: null },
+    });
+    const sets = [setA, setB, setA.replace('label: a', 'label: c')];
+    let sent = 0;
+    let decided = 0;
+    const versions = new Set<string>();
+    for (let batch = 0; batch < 60; batch++) {
+      const txs = Array.from({ length: 50 }, () => {
+        const n = sent++;
+        return {
+          ...BRIEF_EXAMPLE_TRANSACTION,
+          transaction_id: `sw_${n}`,
+          card_id: `card_${n % 7}`,
+          timestamp: new Date(Date.parse('2025-01-29T12:00:00Z') + n * 1000).toISOString(),
+        };
+      });
+      const pending = engine.decide(txs);
+      // Swap while the batch is in flight (the engine awaits the feature store first).
+      holder.deploy(sets[batch % 3]!, `s${batch}.yaml`, 'test');
+      const results = await pending;
+      decided += results.length;
+      const inBatch = new Set(results.map((r) => r.score.rule_set_version));
+      expect(inBatch.size).toBe(1);
+      versions.add([...inBatch][0]!);
+    }
+    expect(decided).toBe(sent);
+    expect(versions.size).toBe(3);
+  });
+});
