@@ -1,4 +1,4 @@
-import { Admin, Consumer, type Message, Producer } from '@platformatic/kafka';
+import { Admin, Consumer, type Message, type MessageToProduce, Producer } from '@platformatic/kafka';
 import { FraudError } from '../../core/errors/index.ts';
 import type {
   ConsumedRecord,
@@ -132,6 +132,37 @@ class KafkaSubscription implements Subscription {
   }
 }
 
+/** Upper bound on the bytes of one produce request (below the broker's 1 MiB default). */
+const MAX_SEND_BYTES = 512 * 1024;
+
+interface ClientError {
+  message?: string;
+  code?: string;
+  apiId?: string;
+  canRetry?: boolean;
+  errors?: unknown[];
+  cause?: unknown;
+}
+
+function innerErrors(err: unknown): unknown[] {
+  const e = err as ClientError;
+  return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])];
+}
+
+/** Flattens the client's nested AggregateErrors into one line: the innermost errors say what failed. */
+function describe(err: unknown, depth = 0): string {
+  const e = err as ClientError;
+  const inner = innerErrors(err);
+  const self = e.apiId ?? e.message ?? String(err);
+  if (depth > 4 || inner.length === 0) return self;
+  return `${self} [${inner.map((i) => describe(i, depth + 1)).join('; ')}]`;
+}
+
+function someError(err: unknown, test: (e: ClientError) => boolean, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false;
+  return test(err as ClientError) || innerErrors(err).some((i) => someError(i, test, depth + 1));
+}
+
 /** The production event bus: Apache Kafka through @platformatic/kafka (pure TypeScript client). */
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -148,6 +179,9 @@ export class KafkaBus implements EventBus {
       clientId: `${this.options.clientId}-producer`,
       bootstrapBrokers: [...this.options.brokers],
       acks: this.options.acks,
+      // Idempotence makes the client's own retries (e.g. leader moves) exactly-once per
+      // partition: without it a retried request can write the same records twice.
+      idempotent: this.options.acks === -1,
       autocreateTopics: false,
       serializers: {
         headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
@@ -158,24 +192,44 @@ export class KafkaBus implements EventBus {
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    try {
-      await this.getProducer().send({
-        messages: messages.map((m) => ({
-          topic,
-          key: m.key === null ? undefined : Buffer.from(m.key),
-          value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
-          ...(m.headers ? { headers: m.headers as Record<string, string> } : {}),
-          ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
-        })),
+    // The client writes each partition's share of one send as one record batch, and the broker
+    // refuses a batch over max.message.bytes (1 MiB by default). Sending in size-bounded chunks,
+    // one after another, keeps every batch under it and keeps per-key order.
+    let chunk: MessageToProduce<Buffer, Buffer, string, string>[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const value = typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
+      const size = value.length + (m.key?.length ?? 0) + 64;
+      if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
+        await this.send(topic, chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({
+        topic,
+        key: m.key === null ? undefined : Buffer.from(m.key),
+        value,
+        ...(m.headers ? { headers: m.headers as Record<string, string> } : {}),
+        ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
       });
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.send(topic, chunk);
+  }
+
+  private async send(
+    topic: string,
+    messages: MessageToProduce<Buffer, Buffer, string, string>[],
+  ): Promise<void> {
+    try {
+      await this.getProducer().send({ messages });
     } catch (err) {
+      // A request the broker refuses for good (e.g. too large) must fail loudly, not be retried forever.
+      const permanent = someError(err, (e) => e.canRetry === false && e.code === 'PLT_KFK_PROTOCOL');
       throw new FraudError(
-        'FRAUD_DEPENDENCY_UNAVAILABLE',
-        `Kafka produce to '${topic}' failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
+        permanent ? 'FRAUD_BUS_REJECTED' : 'FRAUD_DEPENDENCY_UNAVAILABLE',
+        `Kafka produce to '${topic}' failed: ${describe(err)}`,
+        { cause: err },
       );
     }
   }

@@ -56,6 +56,12 @@ export const ERROR_CATALOGUE = {
     deadLetter: false,
     summary: 'A backing service (Kafka, Redis, Neo4j, PostgreSQL) is unreachable or timed out.',
   },
+  FRAUD_BUS_REJECTED: {
+    status: 500,
+    retryable: false,
+    deadLetter: false,
+    summary: 'Kafka refused a request for good (e.g. a record over the size limit); retrying cannot help.',
+  },
   FRAUD_NOT_READY: {
     status: 503,
     retryable: true,
