@@ -64,3 +64,45 @@ describe('bin/fraud rules validate', () => {
     expect(ok.stdout).toMatch(/valid, version 2026\.\S+\+[0-9a-f]{12}/);
   });
 });
+
+describe('bin/fraud rules deploy (embedded mode)', () => {
+  it('PUTs the set to the running API, which switches; an invalid set exits non-zero and is not activated', async () => {
+    const Fastify = (await import('fastify')).default;
+    const { createPolicyHolder, rulesPlugin } = await import('../../../src/services/rules-engine/index.ts');
+    const holder = await createPolicyHolder();
+    const app = Fastify();
+    await app.register(rulesPlugin, { policy: holder });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const env = { ...process.env, FRAUD_API_URL: address, KAFKA_BROKERS: '' };
+      const source = (await readFile(DEFAULT_RULES_FILE, 'utf8')).replace(
+        /^label: .*$/m,
+        'label: deploy-test',
+      );
+      const file = join(tmpdir(), `deploy-${process.pid}.yaml`);
+      await writeFile(file, source);
+      const ok = await run(join(root, 'bin/fraud'), ['rules', 'deploy', file], { env });
+      expect(ok.stdout).toMatch(new RegExp(`deployed deploy-test\\+[0-9a-f]{12} to ${address}`));
+      expect(holder.current.version).toMatch(/^deploy-test\+/);
+      const shown = JSON.parse((await run(join(root, 'bin/fraud'), ['rules', 'show'], { env })).stdout) as {
+        version: string;
+      };
+      expect(shown.version).toBe(holder.current.version);
+
+      await writeFile(
+        file,
+        source
+          .replace('label: deploy-test', 'label: broken')
+          .replace('feature.card_count_1h', 'feature.card_count_1x'),
+      );
+      const bad = await run(join(root, 'bin/fraud'), ['rules', 'deploy', file], { env }).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(bad?.code).toBe(1);
+      expect(holder.current.version).toMatch(/^deploy-test\+/);
+    } finally {
+      await app.close();
+    }
+  });
+});
