@@ -10,7 +10,9 @@
  * `/usr/lib/postgresql/15/bin`).
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FraudError } from '../../core/errors/index.ts';
@@ -44,15 +46,18 @@ class LocalPostgres implements LocalService {
   readonly #ctx: LocalServiceContext;
   readonly #port: number;
   readonly #bin: string;
-  readonly #dataDir: string;
-  readonly #logFile: string;
+  #dataDir: string;
+  #logFile: string;
 
   constructor(ctx: LocalServiceContext) {
     this.#ctx = ctx;
     this.#port = portFromEnv(ctx.env, 'FRAUD_POSTGRES_PORT', 5432);
     this.#bin = ctx.env['FRAUD_POSTGRES_BIN'] || '/usr/lib/postgresql/15/bin';
-    this.#dataDir = join(ctx.runDir, 'data');
-    this.#logFile = join(ctx.runDir, 'postgres.log');
+    // The cluster normally lives in the run directory; see #placeCluster for the exception.
+    const pointer = join(ctx.runDir, 'cluster-dir');
+    const base = existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : ctx.runDir;
+    this.#dataDir = join(base, 'data');
+    this.#logFile = join(base, 'postgres.log');
   }
 
   #url(database = DATABASE): string {
@@ -131,11 +136,7 @@ class LocalPostgres implements LocalService {
       );
     }
     ensureDir(this.#dataDir);
-    if (process.getuid?.() === 0) {
-      const { stdout } = await exec('id', ['-u', SYSTEM_USER]);
-      const { stdout: g } = await exec('id', ['-g', SYSTEM_USER]);
-      chownTree(this.#ctx.runDir, Number(stdout.trim()), Number(g.trim()));
-    }
+    if (process.getuid?.() === 0) await this.#placeCluster();
     this.#ctx.log(`initialising a cluster in ${this.#dataDir}`);
     await this.#pg('initdb', [
       '-D',
@@ -157,6 +158,37 @@ class LocalPostgres implements LocalService {
       await this.#query(`CREATE DATABASE ${DATABASE}`, 'postgres');
       this.#ctx.log(`created database '${DATABASE}'`);
     }
+  }
+
+  /**
+   * As root the cluster belongs to the `postgres` user, which must be able to reach it. A checkout
+   * under a private directory (e.g. /root, mode 700) is unreachable, so the cluster then goes to
+   * a directory of its own under /var/lib/postgresql, recorded in `<runDir>/cluster-dir`.
+   */
+  async #placeCluster(): Promise<void> {
+    const uid = Number((await exec('id', ['-u', SYSTEM_USER])).stdout.trim());
+    const gid = Number((await exec('id', ['-g', SYSTEM_USER])).stdout.trim());
+    chownTree(this.#ctx.runDir, uid, gid);
+    const reachable = await exec('runuser', ['-u', SYSTEM_USER, '--', 'test', '-w', this.#dataDir]).then(
+      () => true,
+      () => false,
+    );
+    if (reachable) return;
+    const home = existsSync('/var/lib/postgresql') ? '/var/lib/postgresql' : tmpdir();
+    const base = join(
+      home,
+      `fraud-${createHash('sha256').update(this.#ctx.runDir).digest('hex').slice(0, 12)}`,
+    );
+    // No pointer file yet means a fresh (or purged) run directory: start from an empty cluster.
+    rmSync(base, { recursive: true, force: true });
+    ensureDir(join(base, 'data'));
+    chownTree(base, uid, gid);
+    writeFileSync(join(this.#ctx.runDir, 'cluster-dir'), `${base}\n`);
+    this.#dataDir = join(base, 'data');
+    this.#logFile = join(base, 'postgres.log');
+    this.#ctx.log(
+      `${this.#ctx.runDir} is not reachable by the ${SYSTEM_USER} user; the cluster lives in ${base}`,
+    );
   }
 
   async up(): Promise<Record<string, string>> {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Admin } from '@platformatic/kafka';
@@ -168,6 +168,39 @@ describe('private instances: start, idempotent up, status, clean down', () => {
     await postgres.down();
     expect((await postgres.status()).running).toBe(false);
     expect(await probePort('127.0.0.1', port)).toBe(false);
+  });
+
+  it('PostgreSQL: a run directory the postgres user cannot reach still works (cluster placed elsewhere)', async () => {
+    // The project's machines run as root, and a checkout under /root (mode 700) is out of reach
+    // of the `postgres` system user that must own the cluster.
+    const privateBase = mkdtempSync(join(homedir(), '.fraud-infra-test-'));
+    await chmod(privateBase, 0o700);
+    const port = await freePort();
+    const env = { ...process.env, FRAUD_POSTGRES_PORT: String(port) };
+    const postgres = await loadLocalService('postgres', { env, runBase: privateBase, log: quiet });
+    started.push(postgres);
+    try {
+      const out = await postgres.up();
+      const client = new pg.Client({ connectionString: out['DATABASE_URL'] });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT current_database() AS db')).rows[0].db).toBe('fraud');
+      } finally {
+        await client.end();
+      }
+      const pointer = join(privateBase, 'postgres', 'cluster-dir');
+      if (process.getuid?.() === 0) {
+        expect(existsSync(pointer)).toBe(true);
+        expect(existsSync(join(readFileSync(pointer, 'utf8').trim(), 'data', 'PG_VERSION'))).toBe(true);
+      } else {
+        expect(existsSync(join(privateBase, 'postgres', 'data', 'PG_VERSION'))).toBe(true);
+      }
+      await postgres.down();
+      expect(await probePort('127.0.0.1', port)).toBe(false);
+      if (existsSync(pointer)) rmSync(readFileSync(pointer, 'utf8').trim(), { recursive: true, force: true });
+    } finally {
+      rmSync(privateBase, { recursive: true, force: true });
+    }
   });
 
   // The < 30 s start target is measured by bench/infra/startup.ts (about 6 s on a quiet machine);
