@@ -15,6 +15,7 @@ export { ConsoleEvents } from './events.ts';
 export { type NeighbourhoodQuery, neighbourhoodFromGraph } from './graph.ts';
 export { labelPublisher, StoreIngestion, type StoreIngestionOptions } from './ingest.ts';
 export { registerOpenApi } from './openapi.ts';
+export { type ConsoleRuntime, type ConsoleRuntimeOptions, startConsoleRuntime } from './runtime.ts';
 
 /** Where `scripts/build-console.ts` writes the web app. */
 export const WEB_DIST = fileURLToPath(new URL('./web/dist/', import.meta.url));
