@@ -663,7 +663,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     // Open-loop rates drift (a breach harvests as many cards as traffic brings); a gentle
     // feedback on frauds planned so far keeps the realised rate near the target.
     const expected = (legitEmitted * fraudRate) / (1 - fraudRate);
-    const ratio = (expected + 50) / (scheduledFrauds + 50);
+    const ratio = (expected + 10) / (scheduledFrauds + 10);
     const chance = baseEpisodeChance * Math.min(5, Math.max(0.2, ratio * ratio));
     if (!rng.chance(chance)) return;
     episodes[SCENARIOS[pickCumulative(rng, episodeCumulative)]!](t);
