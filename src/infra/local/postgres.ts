@@ -88,9 +88,12 @@ class LocalPostgres implements LocalService {
   }
 
   /** `SELECT 1` against the `fraud` database with the URL we export. */
-  async #query(sql: string, database = DATABASE): Promise<unknown[]> {
+  async #query(sql: string, database = DATABASE, timeoutMs = 2_000): Promise<unknown[]> {
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: this.#url(database), connectionTimeoutMillis: 2_000 });
+    const client = new pg.Client({
+      connectionString: this.#url(database),
+      connectionTimeoutMillis: timeoutMs,
+    });
     try {
       await client.connect();
       return (await client.query(sql)).rows;
@@ -99,8 +102,12 @@ class LocalPostgres implements LocalService {
     }
   }
 
-  async #ready(database = DATABASE): Promise<boolean> {
-    return (await probePort(HOST, this.#port)) && (await this.#query('SELECT 1', database).then(() => true));
+  /** Short timeouts while polling at start-up; `status` allows more (a busy server is not a dead one). */
+  async #ready(database = DATABASE, timeoutMs = 2_000): Promise<boolean> {
+    return (
+      (await probePort(HOST, this.#port, timeoutMs)) &&
+      (await this.#query('SELECT 1', database, timeoutMs).then(() => true))
+    );
   }
 
   #postmasterPid(): number | null {
@@ -273,7 +280,7 @@ class LocalPostgres implements LocalService {
         detail: `pid ${pid} listens on port ${elsewhere}, not FRAUD_POSTGRES_PORT ${this.#port}`,
       };
     }
-    const ready = await this.#ready().catch(() => false);
+    const ready = await this.#ready(DATABASE, 10_000).catch(() => false);
     const addr = `${HOST}:${this.#port}`;
     if (ours)
       return { running: ready, detail: `pid ${pid} on ${addr}${ready ? '' : ' (not accepting queries)'}` };

@@ -134,7 +134,7 @@ class LocalRedis implements LocalService {
   async status(): Promise<{ running: boolean; detail: string }> {
     const pid = readPid(this.#pidFile);
     const ours = isOurProcess(pid, MARKER);
-    const ready = await redisPing(HOST, this.#port);
+    const ready = await redisPing(HOST, this.#port, 5_000);
     const addr = `${HOST}:${this.#port}`;
     if (ours)
       return { running: ready, detail: `pid ${pid} on ${addr}${ready ? '' : ' (not answering PING)'}` };
