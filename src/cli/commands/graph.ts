@@ -26,10 +26,13 @@ Common options:
 
 Options per subcommand:
   shared-devices  --more-than N (default 3)  --limit N (default 100)
-  rings           --min-cards N (default 3)  --hub-degree N (default 50)  --limit N (default 20)
+  rings           --min-cards N (default 3)  --min-shared N (default 3)  --hub-degree N (default 50)
+                  --limit N (default 20)
+                  (a device/IP links cards only when shared by >= min-shared of them; 2 = plain
+                  connected components; hubs with > hub-degree cards/devices are left out)
   path            --max-depth N (default 6, at most 10)
   neighbourhood   --hops N (default 1, at most 3)  --limit N (default 200)
-  analyze         --min-cards N  --hub-degree N
+  analyze         --min-cards N  --min-shared N  --hub-degree N
   load            --batch N (default 1000)
 
 Examples:
@@ -253,6 +256,7 @@ const run = subcommands('graph', usage, {
     const { values } = parseFlags(argv, {
       ...COMMON,
       'min-cards': { type: 'string' },
+      'min-shared': { type: 'string' },
       'hub-degree': { type: 'string' },
       limit: { type: 'string' },
     });
@@ -260,6 +264,7 @@ const run = subcommands('graph', usage, {
     return withGraph(g, async (x) => {
       const rings = await x.rings({
         minCards: intOpt('min-cards', values['min-cards'], 3, 2, 1_000_000),
+        minShared: intOpt('min-shared', values['min-shared'], 3, 2, 1_000_000),
         hubDegree: intOpt('hub-degree', values['hub-degree'], 50, 1, 1_000_000),
         limit: intOpt('limit', values.limit, 20, 1, 100_000),
       });
@@ -332,12 +337,14 @@ const run = subcommands('graph', usage, {
     const { values } = parseFlags(argv, {
       ...COMMON,
       'min-cards': { type: 'string' },
+      'min-shared': { type: 'string' },
       'hub-degree': { type: 'string' },
     });
     const g = await open(values);
     return withGraph(g, async (x) => {
       const r = await x.analyze({
         minCards: intOpt('min-cards', values['min-cards'], 3, 2, 1_000_000),
+        minShared: intOpt('min-shared', values['min-shared'], 3, 2, 1_000_000),
         hubDegree: intOpt('hub-degree', values['hub-degree'], 50, 1, 1_000_000),
       });
       if (values.json)

@@ -62,6 +62,8 @@ export interface IdentityGraphOptions {
   readonly maxTransactions?: number;
   /** See {@link RingOptions.hubDegree}. Default 50. */
   readonly hubDegree?: number;
+  /** See {@link RingOptions.minShared}. Default 3. */
+  readonly minShared?: number;
 }
 
 export type SignalValues = Record<GraphSignalName, number>;
@@ -102,6 +104,7 @@ export class IdentityGraph {
   ringOverlay = new Map<string, string>();
   private readonly maxTransactions: number;
   private readonly hubDegree: number;
+  private readonly minShared: number;
   // Live union-find over identity node ids, with card counts per root (card_cluster_size).
   private readonly parent = new Map<string, string>();
   private readonly rootCards = new Map<string, number>();
@@ -109,6 +112,7 @@ export class IdentityGraph {
   constructor(options: IdentityGraphOptions = {}) {
     this.maxTransactions = options.maxTransactions ?? Number.POSITIVE_INFINITY;
     this.hubDegree = options.hubDegree ?? RING_DEFAULTS.hubDegree;
+    this.minShared = options.minShared ?? RING_DEFAULTS.minShared;
   }
 
   // ---------------------------------------------------------------- writes
@@ -171,19 +175,19 @@ export class IdentityGraph {
     const owns = bump(card.customers, r.customer_id, ts);
     if (!customer.has(r.card_id)) {
       customer.set(r.card_id, owns);
-      this.link(nodeId('Customer', r.customer_id), nodeId('Card', r.card_id));
+      this.attachCustomer(r.customer_id, r.card_id);
     }
     touch(owns, ts, 0, counted);
     const usedOn = bump(card.devices, r.device_id, ts);
     if (!device.cards.has(r.card_id)) {
       device.cards.set(r.card_id, usedOn);
-      this.link(nodeId('Card', r.card_id), nodeId('Device', r.device_id));
+      this.attachDevice(r.device_id, r.card_id);
     }
     touch(usedOn, ts, 0, counted);
     const seenFrom = bump(device.ips, r.ip_address, ts);
     if (!ip.has(r.device_id)) {
       ip.set(r.device_id, seenFrom);
-      this.link(nodeId('Device', r.device_id), nodeId('IP', r.ip_address));
+      this.attachIp(r.ip_address, r.device_id);
     }
     touch(seenFrom, ts, 0, counted);
     const at = bump(card.merchants, r.merchant_id, ts);
@@ -263,7 +267,7 @@ export class IdentityGraph {
       const s = bump(card.customers, r.customer_id, r.ts);
       if (!cu.has(r.card_id)) {
         cu.set(r.card_id, s);
-        this.link(nodeId('Customer', r.customer_id), nodeId('Card', r.card_id));
+        this.attachCustomer(r.customer_id, r.card_id);
       }
       touch(s, r.ts, 0, false);
     } else if (type === 'USED_ON') {
@@ -272,7 +276,7 @@ export class IdentityGraph {
       const s = bump(card.devices, r.device_id, r.ts);
       if (!device.cards.has(r.card_id)) {
         device.cards.set(r.card_id, s);
-        this.link(nodeId('Card', r.card_id), nodeId('Device', r.device_id));
+        this.attachDevice(r.device_id, r.card_id);
       }
       touch(s, r.ts, 0, false);
     } else {
@@ -286,7 +290,7 @@ export class IdentityGraph {
       const s = bump(device.ips, r.ip_address, r.ts);
       if (!ip.has(r.device_id)) {
         ip.set(r.device_id, s);
-        this.link(nodeId('Device', r.device_id), nodeId('IP', r.ip_address));
+        this.attachIp(r.ip_address, r.device_id);
       }
       touch(s, r.ts, 0, false);
     }
@@ -311,24 +315,51 @@ export class IdentityGraph {
     }
   }
 
-  /** Distinct identity neighbours of a node (hub test). */
+  /** Card-side size of an identifier (hub test): cards of a Device/Customer, devices of an IP. */
   private degree(id: string): number {
     const i = id.indexOf(':');
     const label = id.slice(0, i);
     const key = id.slice(i + 1);
-    if (label === 'Device') {
-      const d = this.devices.get(key);
-      return d ? d.cards.size + d.ips.size : 0;
-    }
+    if (label === 'Device') return this.devices.get(key)?.cards.size ?? 0;
     if (label === 'IP') return this.ips.get(key)?.size ?? 0;
     if (label === 'Customer') return this.customers.get(key)?.size ?? 0;
     return 0; // cards are never hubs
   }
 
+  // The live sets follow the ring rules (RingOptions.minShared / hubDegree) as links arrive:
+  // a private identifier (1 neighbour) attaches to it; one reaching `minShared` links all its
+  // neighbours; weak (2..minShared-1) and hub identifiers link nothing new. Unions cannot be
+  // undone, so a node that later becomes a hub keeps its earlier unions until analyze()
+  // rebuilds the sets exactly.
+  private attachShared(idNode: string, n: number, newNeighbour: string, all: () => Iterable<string>): void {
+    if (n > this.hubDegree) return;
+    if (n === 1) this.link(idNode, newNeighbour);
+    else if (n === this.minShared) for (const x of all()) this.link(idNode, x);
+    else if (n > this.minShared) this.link(idNode, newNeighbour);
+  }
+
+  private attachCustomer(customer: string, card: string): void {
+    if ((this.customers.get(customer)?.size ?? 0) <= this.hubDegree)
+      this.link(nodeId('Customer', customer), nodeId('Card', card));
+  }
+
+  private attachDevice(device: string, card: string): void {
+    const cards = this.devices.get(device)?.cards;
+    if (!cards) return;
+    this.attachShared(nodeId('Device', device), cards.size, nodeId('Card', card), function* () {
+      for (const c of cards.keys()) yield nodeId('Card', c);
+    });
+  }
+
+  private attachIp(ip: string, device: string): void {
+    const devices = this.ips.get(ip);
+    if (!devices) return;
+    this.attachShared(nodeId('IP', ip), devices.size, nodeId('Device', device), function* () {
+      for (const d of devices.keys()) yield nodeId('Device', d);
+    });
+  }
+
   private link(a: string, b: string): void {
-    // Hubs join nothing (see RingOptions.hubDegree); a node that becomes a hub later keeps
-    // the unions it made, until the next analyze() rebuilds the sets exactly.
-    if (this.degree(a) > this.hubDegree || this.degree(b) > this.hubDegree) return;
     const ra = this.find(a);
     const rb = this.find(b);
     if (ra === rb) return;
@@ -376,15 +407,27 @@ export class IdentityGraph {
   ): number {
     const cardId = nodeId('Card', t.card_id);
     const roots = new Set<string>();
+    const add = (id: string) => {
+      if (this.parent.has(id)) roots.add(this.find(id));
+    };
     let extra = this.parent.has(cardId) ? 0 : 1;
-    roots.add(this.find(cardId));
-    for (const id of [
-      nodeId('Device', t.device_id),
-      nodeId('Customer', t.customer_id),
-      nodeId('IP', t.ip_address),
-    ]) {
-      if (!this.parent.has(id) || this.degree(id) > this.hubDegree) continue;
-      roots.add(this.find(id));
+    add(cardId);
+    // The customer always links; the device and IP when, with this transaction, they are
+    // shared by at least minShared (then every neighbour's component joins). A private one
+    // (only this card / this device) brings no other card, and a weak one links nothing.
+    if (this.degree(nodeId('Customer', t.customer_id)) <= this.hubDegree)
+      add(nodeId('Customer', t.customer_id));
+    const cards = this.devices.get(t.device_id)?.cards;
+    const nd = (cards?.size ?? 0) + (cards?.has(t.card_id) ? 0 : 1);
+    if (nd <= this.hubDegree && nd >= this.minShared) {
+      add(nodeId('Device', t.device_id));
+      if (cards) for (const c of cards.keys()) add(nodeId('Card', c));
+    }
+    const devices = this.ips.get(t.ip_address);
+    const ni = (devices?.size ?? 0) + (devices?.has(t.device_id) ? 0 : 1);
+    if (ni <= this.hubDegree && ni >= this.minShared) {
+      add(nodeId('IP', t.ip_address));
+      if (devices) for (const d of devices.keys()) add(nodeId('Device', d));
     }
     for (const r of roots) extra += this.rootCards.get(r) ?? 0;
     return extra;
@@ -460,6 +503,7 @@ export class IdentityGraph {
   analyze(options: RingOptions = {}): ComponentAnalysis {
     const result = analyzeComponents(this.identityNodes(), this.identityEdges(), this.fraud, {
       hubDegree: this.hubDegree,
+      minShared: this.minShared,
       ...options,
     });
     this.applyAnalysis(result.cardClusterSize, result.cardRingScore, result.cardRing);
@@ -477,12 +521,24 @@ export class IdentityGraph {
     this.ringOverlay = ring;
   }
 
-  /** Rebuilds the live union-find exactly (hubs as of now excluded). */
+  /** Rebuilds the live union-find exactly, with today's counts (same rules as analyzeComponents). */
   private rebuildSets(): void {
     this.parent.clear();
     this.rootCards.clear();
     for (const id of this.identityNodes()) this.makeSet(id, id.startsWith('Card:') ? 1 : 0);
-    for (const [a, b] of this.identityEdges()) this.link(a, b);
+    const strong = (n: number) => n <= this.hubDegree && (n === 1 || n >= this.minShared);
+    for (const [customer, cards] of this.customers) {
+      if (cards.size > this.hubDegree) continue;
+      for (const c of cards.keys()) this.link(nodeId('Customer', customer), nodeId('Card', c));
+    }
+    for (const [device, d] of this.devices) {
+      if (!strong(d.cards.size)) continue;
+      for (const c of d.cards.keys()) this.link(nodeId('Device', device), nodeId('Card', c));
+    }
+    for (const [ip, devices] of this.ips) {
+      if (!strong(devices.size)) continue;
+      for (const d of devices.keys()) this.link(nodeId('IP', ip), nodeId('Device', d));
+    }
   }
 
   has(ref: EntityRef): boolean {

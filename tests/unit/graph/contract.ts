@@ -59,17 +59,23 @@ export function describeGraphContract(
       const ring = rings[0];
       expect(ring).toMatchObject({
         ring_id: `ring:${p}c1`,
-        size: 14,
-        cards: 5,
-        devices: 2,
-        customers: 5,
-        ips: 2,
+        size: 10,
+        cards: 4,
+        devices: 1,
+        customers: 4,
+        ips: 1,
         fraud_entities: 4,
-        fraud_density: Math.round((4 / 14) * 10_000) / 10_000,
-        score: ringScore(5, 5, 4),
+        fraud_density: 0.4,
+        score: ringScore(4, 4, 4),
       });
-      expect(ring?.members).toContain(`Device:${p}d2`);
+      expect(ring?.members).toContain(`Device:${p}d1`);
+      expect(ring?.members).toContain(`IP:${fx.ip(1)}`);
+      // d2 is shared by only two cards (c4, c5): a weak link (RingOptions.minShared), so c5
+      // stays out; with plain connected components (minShared 2) it joins.
+      expect(ring?.members).not.toContain(`Card:${p}c5`);
       expect(ring?.members).not.toContain(`Card:${p}f1a`);
+      const plain = (await g.rings({ minShared: 2, limit: 100_000 })).filter((r) => r.members.some(mine));
+      expect(plain.map((r) => [r.ring_id, r.size, r.cards])).toEqual([[`ring:${p}c1`, 14, 5]]);
       // The family (2 cards) becomes a ring only when the threshold is lowered to 2.
       const low = (await g.rings({ minCards: 2, limit: 100_000 })).filter((r) => r.members.some(mine));
       expect(low.map((r) => r.ring_id).sort()).toEqual([`ring:${p}c1`, `ring:${p}f1a`]);
@@ -159,7 +165,7 @@ export function describeGraphContract(
           device_cards_24h: 4,
           device_cards_total: 5,
           device_customers: 5,
-          card_cluster_size: 6,
+          card_cluster_size: 5,
           fraud_within_2_hops: 3,
           ring_score: 0,
         });
@@ -174,10 +180,12 @@ export function describeGraphContract(
           device_cards_24h: 2,
           device_cards_total: 2,
           device_customers: 2,
-          card_cluster_size: 5,
+          card_cluster_size: 1,
           fraud_within_2_hops: 0,
-          ring_score: ringScore(5, 5, 4),
+          ring_score: 0,
         });
+        const c1 = { ...fx.probe, card_id: `${p}c1`, customer_id: `${p}u1` };
+        expect(source.signalsFor(c1)).toMatchObject({ card_cluster_size: 4, ring_score: ringScore(4, 4, 4) });
         expect(Object.keys(probe ?? {})).toEqual([...GRAPH_SIGNAL_NAMES]);
         expect(source.signalsFor(fx.probe)).toEqual(reference.signalsFor(fx.probe));
       } finally {

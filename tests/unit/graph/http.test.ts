@@ -26,7 +26,7 @@ describe('graph HTTP routes', () => {
     const rings = (await app.inject('/v1/graph/rings?min_cards=3')).json() as {
       rings: { ring_id: string; size: number }[];
     };
-    expect(rings.rings.map((r) => [r.ring_id, r.size])).toEqual([['ring:http_c1', 14]]);
+    expect(rings.rings.map((r) => [r.ring_id, r.size])).toEqual([['ring:http_c1', 10]]);
     const path = (await app.inject('/v1/graph/path?from=card:http_c1&to=http_c5&max_depth=4')).json() as {
       path: { length: number };
     };
