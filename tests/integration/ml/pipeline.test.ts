@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +124,70 @@ describe('ML pipeline end to end (bin/fraud train → score → evaluate → mod
     } finally {
       if (saved === undefined) delete process.env['MLFLOW_TRACKING_URI'];
       else process.env['MLFLOW_TRACKING_URI'] = saved;
+    }
+  }, 300_000);
+
+  it('resolves the alias through a real MLflow tracking server (REST) and downloads the version', async () => {
+    const port = await new Promise<number>((res) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => res(p));
+      });
+    });
+    let server: ChildProcess | null = spawn(
+      join(ROOT, '.venv', 'bin', 'mlflow'),
+      [
+        'server',
+        '--backend-store-uri',
+        env.MLFLOW_TRACKING_URI,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--workers',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const saved = process.env['MLFLOW_TRACKING_URI'];
+    try {
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`${base}/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (i > 360) throw new Error('mlflow server did not start within 180 s');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // The UI's API lists the training run (what `mlflow ui` shows).
+      const runs = (await (
+        await fetch(`${base}/api/2.0/mlflow/runs/search`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ experiment_ids: ['1'] }),
+        })
+      ).json()) as { runs: { info: { run_name: string } }[] };
+      const local = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+      expect(runs.runs.map((r) => r.info.run_name)).toContain(local.model_version);
+
+      process.env['MLFLOW_TRACKING_URI'] = base;
+      const served = await loadModel('models:/fraud-it@champion', { root: dir });
+      expect(served?.version).toBe(local.model_version);
+      expect(served?.source.dir.startsWith(join(dir, '.data', 'model-cache'))).toBe(true);
+      const p = JSON.parse(readFileSync(join(model, 'parity.json'), 'utf8')) as {
+        rows: (number | null)[][];
+        python: number[];
+      };
+      const s = await served!.score([Float64Array.from(p.rows[0]!, (v) => (v === null ? Number.NaN : v))]);
+      expect(Math.abs(s[0]! - p.python[0]!)).toBeLessThan(1e-5);
+      await served?.close();
+    } finally {
+      if (saved === undefined) delete process.env['MLFLOW_TRACKING_URI'];
+      else process.env['MLFLOW_TRACKING_URI'] = saved;
+      server?.kill('SIGTERM');
+      server = null;
     }
   }, 300_000);
 });
