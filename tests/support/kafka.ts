@@ -24,30 +24,6 @@ export async function freshTopic(brokers: string[], base: string, partitions = 3
   return name;
 }
 
-/**
- * Commits the current end offsets of `topics` for a (new, empty) group, so a processor or
- * watcher in that group starts exactly at "now", whatever earlier runs left on shared topics.
- */
-export async function pinGroupToEnd(brokers: string[], groupId: string, topics: string[]): Promise<void> {
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers });
-  try {
-    const meta = await admin.metadata({ topics });
-    const request = topics.map((name) => ({
-      name,
-      partitions: [...Array(meta.topics.get(name)!.partitionsCount).keys()].map((partitionIndex) => ({
-        partitionIndex,
-        timestamp: -1n,
-      })),
-    }));
-    const ends = await admin.listOffsets({ topics: request });
-    await admin.alterConsumerGroupOffsets({
-      groupId,
-      topics: ends.map((t) => ({
-        name: t.name,
-        partitionOffsets: t.partitions.map((p) => ({ partition: p.partitionIndex, offset: p.offset })),
-      })),
-    });
-  } finally {
-    await admin.close();
-  }
-}
+
+/** Pins a fresh group to the current end of topics (shared with the benchmark). */
+export { pinGroupToEnd } from '../../src/adapters/bus-kafka/offsets.ts';

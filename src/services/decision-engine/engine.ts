@@ -26,9 +26,35 @@ export interface DecisionEngineDeps {
 export interface DecisionResult {
   readonly transaction: Transaction;
   readonly features: FeatureVector;
+  /** The `enriched-transactions` record as an object (built on first use: the hot path serialises from `features`). */
   readonly enriched: EnrichedTransaction;
   readonly score: Score;
   readonly alert: Alert | null;
+}
+
+class Decided implements DecisionResult {
+  readonly transaction: Transaction;
+  readonly features: FeatureVector;
+  readonly score: Score;
+  readonly alert: Alert | null;
+  #enriched: EnrichedTransaction | undefined;
+
+  constructor(transaction: Transaction, features: FeatureVector, score: Score, alert: Alert | null) {
+    this.transaction = transaction;
+    this.features = features;
+    this.score = score;
+    this.alert = alert;
+  }
+
+  get enriched(): EnrichedTransaction {
+    this.#enriched ??= {
+      transaction: this.transaction,
+      features: featuresToRecord(this.features),
+      feature_set_version: FEATURE_SET_VERSION,
+      enriched_at: this.score.decided_at,
+    };
+    return this.#enriched;
+  }
 }
 
 /**
@@ -117,12 +143,6 @@ export class DecisionEngine {
         }
       }
 
-      const enriched: EnrichedTransaction = {
-        transaction,
-        features: featuresToRecord(vector),
-        feature_set_version: FEATURE_SET_VERSION,
-        enriched_at: decidedAt,
-      };
       const alert: Alert | null =
         outcome.decision === 'approve'
           ? null
@@ -138,7 +158,7 @@ export class DecisionEngine {
               created_at: decidedAt,
               transaction,
             };
-      results[i] = { transaction, features: vector, enriched, score, alert };
+      results[i] = new Decided(transaction, vector, score, alert);
     }
     return results;
   }

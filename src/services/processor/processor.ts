@@ -6,6 +6,7 @@ import {
   validators,
 } from '../../core/contracts/index.ts';
 import { FraudError, isFraudError } from '../../core/errors/index.ts';
+import { alertJson, enrichedJson, scoreJson } from '../../core/pipeline/index.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -60,8 +61,15 @@ export interface ProcessorOptions {
   readonly maxInFlight?: number;
   /** Also consume the `labels` topic. Default true. */
   readonly consumeLabels?: boolean;
-  /** Called after each batch's output has been produced (tests, live summary). */
-  readonly onBatch?: (results: readonly DecisionResult[], deadLettered: number) => void;
+  /**
+   * Called after each batch's output has been produced (live summary, benchmarks), with each
+   * decided record's end-to-end latency: producer send time to its score being produced.
+   */
+  readonly onBatch?: (
+    results: readonly DecisionResult[],
+    deadLettered: number,
+    endToEndMs: readonly number[],
+  ) => void;
 }
 
 /**
@@ -182,14 +190,17 @@ export class StreamProcessor {
 
   private async decide(records: readonly ConsumedRecord[]): Promise<BatchOutput> {
     const valid: Transaction[] = [];
+    const raw: string[] = [];
     const receivedAt: number[] = [];
     const sendTimes: number[] = [];
     const dlq: OutgoingMessage[] = [];
     const now = Date.now();
     for (const r of records) {
-      const parsed = parseTransaction(r.value);
+      const text = r.value.toString('utf8');
+      const parsed = parseTransaction(text);
       if (parsed.ok) {
         valid.push(parsed.transaction);
+        raw.push(text);
         receivedAt.push(now);
         sendTimes.push(r.timestamp);
       } else {
@@ -197,7 +208,7 @@ export class StreamProcessor {
       }
     }
     const results = await this.options.engine.decide(valid, receivedAt);
-    return { results, dlq, sendTimes };
+    return { results, raw, dlq, sendTimes };
   }
 
   private async produceAndCommit(
@@ -209,11 +220,12 @@ export class StreamProcessor {
     const enriched: OutgoingMessage[] = [];
     const scores: OutgoingMessage[] = [];
     const alerts: OutgoingMessage[] = [];
-    for (const r of out.results) {
+    for (let i = 0; i < out.results.length; i++) {
+      const r = out.results[i]!;
       const key = r.transaction.card_id;
-      enriched.push({ key, value: JSON.stringify(r.enriched) });
-      scores.push({ key, value: JSON.stringify(r.score) });
-      if (r.alert) alerts.push({ key, value: JSON.stringify(r.alert) });
+      enriched.push({ key, value: enrichedJson(out.raw[i]!, r.features, r.score.decided_at) });
+      scores.push({ key, value: scoreJson(r.score) });
+      if (r.alert) alerts.push({ key, value: alertJson(r.alert) });
     }
     await this.withRetry('produce', () =>
       Promise.all([
@@ -227,9 +239,10 @@ export class StreamProcessor {
     await this.withRetry('commit', () => sub.commit(records), 3);
     this.processed += out.results.length;
     this.deadLettered += out.dlq.length;
+    const endToEndMs = out.sendTimes.map((t) => Math.max(0, producedAt - t));
     if (metrics) {
       metrics.observeDecisions(out.results, 'stream');
-      for (const t of out.sendTimes) metrics.endToEnd.observe(Math.max(0, producedAt - t) / 1000);
+      for (const ms of endToEndMs) metrics.endToEnd.observe(ms / 1000);
       for (const m of out.dlq) metrics.dlq.inc({ code: m.headers?.['x-error-code'] ?? 'unknown' });
     }
     if (this.options.graph && out.results.length > 0) {
@@ -238,7 +251,7 @@ export class StreamProcessor {
         this.options.logger?.warn({ err }, 'graph observe failed');
       });
     }
-    this.options.onBatch?.(out.results, out.dlq.length);
+    this.options.onBatch?.(out.results, out.dlq.length, endToEndMs);
   }
 
   private async labelLoop(sub: Subscription): Promise<void> {
@@ -291,6 +304,8 @@ export class StreamProcessor {
 
 interface BatchOutput {
   readonly results: DecisionResult[];
+  /** The original JSON of each valid transaction, spliced into its enriched record. */
+  readonly raw: string[];
   readonly dlq: OutgoingMessage[];
   /** Producer send time of each valid record, for end-to-end latency. */
   readonly sendTimes: number[];

@@ -49,7 +49,9 @@ export async function startProcessorService(
     },
     'processor running',
   );
-  process.stderr.write(`processor running (group ${options.groupId}); metrics at ${address}/metrics\n`);
+  process.stderr.write(
+    `processor running (group ${options.groupId}; rules ${platform.policy.current.version}; model ${platform.model.current?.version ?? 'none'}; features ${platform.features.kind}; graph ${platform.graph.kind}); metrics at ${address}/metrics\n`,
+  );
   onShutdown(async () => {
     await processor.stop();
     await http.close();

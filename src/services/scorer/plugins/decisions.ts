@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { checkTransaction, ScoreSchema, TOPICS, TransactionSchema } from '../../../core/contracts/index.ts';
+import { alertJson, enrichedJson, scoreJson } from '../../../core/pipeline/index.ts';
 import type { EventBus, OutgoingMessage } from '../../../ports/index.ts';
 import type { DecisionEngine } from '../../decision-engine/index.ts';
 import type { PlatformMetrics } from '../../telemetry/index.ts';
@@ -43,10 +44,12 @@ export async function decisionsPlugin(app: FastifyInstance, opts: DecisionsPlugi
       const [result] = await opts.engine.decide([tx.transaction], [receivedAt]);
       const r = result!;
       const key = r.transaction.card_id;
-      const alerts: OutgoingMessage[] = r.alert ? [{ key, value: JSON.stringify(r.alert) }] : [];
+      const alerts: OutgoingMessage[] = r.alert ? [{ key, value: alertJson(r.alert) }] : [];
       await Promise.all([
-        opts.bus.publish(TOPICS.enriched, [{ key, value: JSON.stringify(r.enriched) }]),
-        opts.bus.publish(TOPICS.scores, [{ key, value: JSON.stringify(r.score) }]),
+        opts.bus.publish(TOPICS.enriched, [
+          { key, value: enrichedJson(JSON.stringify(r.transaction), r.features, r.score.decided_at) },
+        ]),
+        opts.bus.publish(TOPICS.scores, [{ key, value: scoreJson(r.score) }]),
         opts.bus.publish(TOPICS.alerts, alerts),
       ]);
       opts.metrics.observeDecisions([r], 'api');

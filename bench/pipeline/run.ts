@@ -1,0 +1,379 @@
+/**
+ * Pipeline benchmark (`bin/fraud bench`): sustained throughput and decision latency of the whole
+ * decision pipeline (validate → features → graph → model → rules/policy → produce), embedded or
+ * through a real Kafka broker. Latency is measured from the producer's send time of a
+ * `transactions` record to the moment its score is produced.
+ *
+ * Two phases, because one number cannot describe both:
+ *  1. saturation: all transactions offered at once; throughput = count / (last score − first send);
+ *  2. sustained: transactions offered at a fixed rate; latency percentiles at that load.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { KafkaBus } from '../../src/adapters/bus-kafka/index.ts';
+import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { TOPICS } from '../../src/core/contracts/index.ts';
+import { createPlatform, topicSpecs } from '../../src/platform/index.ts';
+import type { EventBus, OutgoingMessage } from '../../src/ports/index.ts';
+import { createSimulator, transactionJson } from '../../src/services/ingestor/index.ts';
+import { StreamProcessor } from '../../src/services/processor/index.ts';
+import { Samples, type Summary, summarize } from '../../src/services/telemetry/index.ts';
+
+export interface PipelineBenchOptions {
+  readonly mode: 'embedded' | 'kafka';
+  /** Transactions in the saturation phase. */
+  readonly count: number;
+  /** Offered load of the sustained phase, tx/s. */
+  readonly rate: number;
+  /** Length of the sustained phase, seconds. */
+  readonly seconds: number;
+  readonly seed: number;
+  /** Processor batch size. */
+  readonly batch: number;
+  readonly progress?: (line: string) => void;
+}
+
+export interface PipelineBenchResult {
+  readonly mode: 'embedded' | 'kafka';
+  readonly machine: { cpus: number; cpu_model: string; node: string; platform: string };
+  readonly pipeline: { features: string; model: string; rules: string; graph: string; partitions: number };
+  /** `cpu_ms_per_tx`: this process's CPU time per transaction (embedded: the whole pipeline). */
+  readonly saturation: {
+    count: number;
+    seconds: number;
+    throughput_tx_s: number;
+    cpu_ms_per_tx?: number;
+    latency_ms: Summary;
+  };
+  readonly sustained: { offered_tx_s: number; achieved_tx_s: number; seconds: number; latency_ms: Summary };
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const roundSummary = (s: Summary): Summary => ({
+  count: s.count,
+  p50: round(s.p50),
+  p95: round(s.p95),
+  p99: round(s.p99),
+  max: round(s.max),
+  mean: round(s.mean),
+});
+
+/** Pre-serialised simulated transactions (generation is kept out of the measured window). */
+function generate(count: number, seed: number, prefix: string): OutgoingMessage[] {
+  const sim = createSimulator({ seed, count, idPrefix: prefix });
+  const out: OutgoingMessage[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const { transaction } = sim.next();
+    out[i] = { key: transaction.card_id, value: transactionJson(transaction) };
+  }
+  return out;
+}
+
+/** Sends `messages` stamped with their send time, at `rate` tx/s (Infinity = as fast as possible). */
+async function offer(
+  bus: EventBus,
+  messages: OutgoingMessage[],
+  rate: number,
+  chunk: number,
+): Promise<number> {
+  const start = Date.now();
+  for (let i = 0; i < messages.length; ) {
+    if (Number.isFinite(rate)) {
+      const due = Math.floor(((Date.now() - start) / 1000) * rate) + 1;
+      if (due <= i) {
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      const n = Math.min(due - i, messages.length - i, chunk);
+      const now = Date.now();
+      await bus.publish(
+        TOPICS.transactions,
+        messages.slice(i, i + n).map((m) => ({ ...m, timestamp: now })),
+      );
+      i += n;
+    } else {
+      const now = Date.now();
+      await bus.publish(
+        TOPICS.transactions,
+        messages.slice(i, i + chunk).map((m) => ({ ...m, timestamp: now })),
+      );
+      i += chunk;
+      // Let the in-process consumer run between chunks, as a broker would.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  return start;
+}
+
+function machine() {
+  return {
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+export async function runPipelineBench(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  return o.mode === 'embedded' ? embedded(o) : kafka(o);
+}
+
+async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const log = o.progress ?? (() => {});
+  const env = { ...process.env, KAFKA_BROKERS: '', REDIS_URL: process.env['REDIS_URL'] ?? '' };
+  const config = loadConfig(env);
+  const bus = new MemoryBus({
+    partitions: config.partitions,
+    retainPerPartition: o.count + o.rate * o.seconds + 10,
+  });
+  const platform = await createPlatform(config, { bus });
+  const latencies = new Samples();
+  let processed = 0;
+  let lastAt = 0;
+  const processor = new StreamProcessor({
+    bus,
+    engine: platform.engine,
+    features: platform.features,
+    graph: platform.graph,
+    maxBatchSize: o.batch,
+    consumeLabels: false,
+    onBatch: (results, _dead, e2e) => {
+      processed += results.length;
+      lastAt = Date.now();
+      for (const ms of e2e) latencies.push(ms);
+    },
+  });
+  await processor.start();
+  const waitFor = async (n: number) => {
+    while (processed < n) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  log(`embedded: generating ${o.count + Math.ceil(o.rate * o.seconds)} simulated transactions`);
+  const warm = generate(Math.min(20_000, o.count), o.seed + 1, 'warm_');
+  const saturation = generate(o.count, o.seed, 'sat_');
+  const sustained = generate(Math.ceil(o.rate * o.seconds), o.seed + 2, 'sus_');
+
+  log('embedded: warm-up (JIT, feature state)');
+  await offer(bus, warm, Number.POSITIVE_INFINITY, 2_000);
+  await waitFor(warm.length);
+
+  log(`embedded: saturation phase, ${o.count} transactions offered at once`);
+  latencies.clear();
+  let base = processed;
+  const cpuBefore = process.cpuUsage();
+  const satStart = await offer(bus, saturation, Number.POSITIVE_INFINITY, 2_000);
+  await waitFor(base + saturation.length);
+  const cpu = process.cpuUsage(cpuBefore);
+  const satSeconds = (lastAt - satStart) / 1000;
+  const satLatency = summarize(latencies.values());
+
+  log(`embedded: sustained phase, ${o.rate} tx/s for ${o.seconds} s`);
+  latencies.clear();
+  base = processed;
+  const susStart = await offer(bus, sustained, o.rate, 5_000);
+  await waitFor(base + sustained.length);
+  const susSeconds = (lastAt - susStart) / 1000;
+  const susLatency = summarize(latencies.values());
+
+  await processor.stop();
+  const result: PipelineBenchResult = {
+    mode: 'embedded',
+    machine: machine(),
+    pipeline: describePipeline(platform, config.partitions),
+    saturation: {
+      count: saturation.length,
+      seconds: round(satSeconds, 3),
+      throughput_tx_s: Math.round(saturation.length / satSeconds),
+      cpu_ms_per_tx: round((cpu.user + cpu.system) / 1000 / saturation.length, 4),
+      latency_ms: roundSummary(satLatency),
+    },
+    sustained: {
+      offered_tx_s: o.rate,
+      achieved_tx_s: Math.round(sustained.length / susSeconds),
+      seconds: round(susSeconds, 3),
+      latency_ms: roundSummary(susLatency),
+    },
+  };
+  await platform.close();
+  return result;
+}
+
+function describePipeline(platform: Awaited<ReturnType<typeof createPlatform>>, partitions: number) {
+  return {
+    features: platform.features.kind,
+    model: platform.model.current?.version ?? 'none',
+    rules: platform.policy.current.version,
+    graph: platform.graph.kind,
+    partitions,
+  };
+}
+
+async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+  const log = o.progress ?? (() => {});
+  const config = loadConfig();
+  if (!config.kafkaBrokers)
+    throw new Error("--mode kafka needs KAFKA_BROKERS (start Kafka with 'bin/fraud infra up kafka')");
+  const brokers = [...config.kafkaBrokers];
+  const { pinGroupToEnd } = await import('../../src/adapters/bus-kafka/offsets.ts');
+  const { spawn } = await import('node:child_process');
+  const bus = new KafkaBus({ brokers, clientId: 'bench' });
+  await bus.ensureTopics(topicSpecs(config.partitions));
+  const run = randomUUID().slice(0, 8);
+  const group = `bench-processor-${run}`;
+  await pinGroupToEnd(brokers, group, [TOPICS.transactions]);
+  const watchGroup = `bench-watch-${run}`;
+  await pinGroupToEnd(brokers, watchGroup, [TOPICS.scores]);
+
+  // The processor runs as its own process, the way it is deployed; this process only offers
+  // load and reads scores.
+  const root = new URL('../..', import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      `${root}src/cli/main.ts`,
+      'process',
+      '--group',
+      group,
+      '--port',
+      '0',
+      '--batch',
+      String(o.batch),
+    ],
+    { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let childOut = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    childOut += d.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!childOut.includes('processor running')) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`processor did not start:\n${childOut}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const scores = await bus.subscribe({
+    groupId: watchGroup,
+    topics: [TOPICS.scores],
+    from: 'earliest',
+    maxBatchSize: 5_000,
+  });
+
+  const sendTimes = new Map<string, number>();
+  const latencies = new Samples();
+  let lastAt = 0;
+  let received = 0;
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      const batch = await scores.next(100);
+      if (batch === null) return;
+      for (const r of batch) {
+        // The score's transaction_id is its first field: read it without parsing the whole score.
+        const v = r.value.toString('latin1', 0, 200);
+        const from = v.indexOf(':"') + 2;
+        const id = v.slice(from, v.indexOf('"', from));
+        const sent = sendTimes.get(id);
+        if (sent === undefined) continue;
+        sendTimes.delete(id);
+        latencies.push(r.timestamp - sent);
+        lastAt = Math.max(lastAt, r.timestamp);
+        received++;
+      }
+    }
+  })();
+  const offerTracked = async (messages: OutgoingMessage[], rate: number) => {
+    const stamped = messages.map((m) => {
+      const id = JSON.parse(m.value as string).transaction_id as string;
+      return { id, m };
+    });
+    const start = Date.now();
+    const chunk = 1_000;
+    for (let i = 0; i < stamped.length; ) {
+      if (Number.isFinite(rate)) {
+        const due = Math.floor(((Date.now() - start) / 1000) * rate) + 1;
+        if (due <= i) {
+          await new Promise((r) => setTimeout(r, 2));
+          continue;
+        }
+      }
+      const n = Number.isFinite(rate)
+        ? Math.min(Math.floor(((Date.now() - start) / 1000) * rate) + 1 - i, chunk)
+        : chunk;
+      const now = Date.now();
+      const slice = stamped.slice(i, i + Math.max(1, n));
+      for (const s of slice) sendTimes.set(s.id, now);
+      await bus.publish(
+        TOPICS.transactions,
+        slice.map((s) => ({ ...s.m, timestamp: now })),
+      );
+      i += slice.length;
+    }
+    return start;
+  };
+  const waitFor = async (n: number, timeoutMs = 120_000) => {
+    const end = Date.now() + timeoutMs;
+    while (received < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  const warm = generate(Math.min(20_000, o.count), o.seed + 1, `kwarm_${run}_`);
+  const saturation = generate(o.count, o.seed, `ksat_${run}_`);
+  const sustained = generate(Math.ceil(o.rate * o.seconds), o.seed + 2, `ksus_${run}_`);
+
+  log('kafka: warm-up');
+  await offerTracked(warm, Number.POSITIVE_INFINITY);
+  await waitFor(warm.length);
+
+  log(`kafka: saturation phase, ${o.count} transactions offered as fast as the producer sends`);
+  latencies.clear();
+  received = 0;
+  const satStart = await offerTracked(saturation, Number.POSITIVE_INFINITY);
+  await waitFor(saturation.length);
+  const satSeconds = (lastAt - satStart) / 1000;
+  const satReceived = received;
+  const satLatency = summarize(latencies.values());
+
+  log(`kafka: sustained phase, ${o.rate} tx/s for ${o.seconds} s`);
+  latencies.clear();
+  received = 0;
+  const susStart = await offerTracked(sustained, o.rate);
+  await waitFor(sustained.length);
+  const susSeconds = (lastAt - susStart) / 1000;
+  const susReceived = received;
+  const susLatency = summarize(latencies.values());
+
+  reading = false;
+  await reader;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await bus.close();
+  if (satReceived < saturation.length || susReceived < sustained.length) {
+    throw new Error(
+      `scores missing: saturation ${satReceived}/${saturation.length}, sustained ${susReceived}/${sustained.length}`,
+    );
+  }
+  return {
+    mode: 'kafka',
+    machine: machine(),
+    pipeline: {
+      features: /features (\S+);/.exec(childOut)?.[1] ?? 'unknown',
+      model: /model (\S+);/.exec(childOut)?.[1] ?? 'unknown',
+      rules: /rules (\S+);/.exec(childOut)?.[1] ?? 'unknown',
+      graph: /graph (\S+)\)/.exec(childOut)?.[1] ?? 'unknown',
+      partitions: config.partitions,
+    },
+    saturation: {
+      count: saturation.length,
+      seconds: round(satSeconds, 3),
+      throughput_tx_s: Math.round(saturation.length / satSeconds),
+      latency_ms: roundSummary(satLatency),
+    },
+    sustained: {
+      offered_tx_s: o.rate,
+      achieved_tx_s: Math.round(sustained.length / susSeconds),
+      seconds: round(susSeconds, 3),
+      latency_ms: roundSummary(susLatency),
+    },
+  };
+}

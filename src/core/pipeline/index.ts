@@ -1,0 +1,1 @@
+export { alertJson, enrichedJson, featuresJson, scoreJson } from './serialize.ts';

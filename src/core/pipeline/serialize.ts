@@ -1,0 +1,40 @@
+import fastJson from 'fast-json-stringify';
+import { type Alert, AlertSchema, type Score, ScoreSchema } from '../contracts/index.ts';
+import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../features/index.ts';
+
+/**
+ * Serialisers for the pipeline's output topics, on the per-transaction hot path. Scores and
+ * alerts use serialisers compiled from their JSON Schemas; the enriched record splices the
+ * transaction's original JSON (already validated against a closed schema, so it holds exactly
+ * the contract's fields) instead of re-serialising it. A unit test checks each against
+ * JSON.stringify and the schema.
+ */
+const scoreSerializer = fastJson(ScoreSchema as object);
+const alertSerializer = fastJson(AlertSchema as object);
+
+export const scoreJson = (score: Score): string => scoreSerializer(score);
+export const alertJson = (alert: Alert): string => alertSerializer(alert);
+
+// `"name":` prefixes computed once; the first has the object's opening brace.
+const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '{' : ','}${JSON.stringify(n)}:`);
+
+/** The feature vector as a JSON object (NaN, i.e. missing, becomes null). */
+export function featuresJson(vector: Float64Array): string {
+  if (FEATURE_PREFIXES.length === 0) return '{}';
+  let out = '';
+  for (let i = 0; i < FEATURE_PREFIXES.length; i++) {
+    const v = vector[i]!;
+    out += FEATURE_PREFIXES[i]! + (Number.isFinite(v) ? String(v) : 'null');
+  }
+  return `${out}}`;
+}
+
+/**
+ * An `enriched-transactions` record. `transactionJson` is the transaction's JSON as received
+ * (raw bytes from Kafka/HTTP) or re-serialised.
+ */
+export function enrichedJson(transactionJson: string, vector: Float64Array, enrichedAt: string): string {
+  return `{"transaction":${transactionJson},"features":${featuresJson(vector)},"feature_set_version":${JSON.stringify(
+    FEATURE_SET_VERSION,
+  )},"enriched_at":"${enrichedAt}"}`;
+}

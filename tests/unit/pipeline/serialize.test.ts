@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { validators } from '../../../src/core/contracts/index.ts';
+import { FEATURE_NAMES, featuresToRecord } from '../../../src/core/features/index.ts';
+import { alertJson, enrichedJson, scoreJson } from '../../../src/core/pipeline/index.ts';
+import { embeddedPlatform, stream } from '../../support/platform.ts';
+
+describe('hot-path serialisers', () => {
+  it('write exactly what JSON.stringify writes, and the output satisfies the topic schemas', async () => {
+    const platform = await embeddedPlatform();
+    const txs = stream(300, 7);
+    const results = await platform.engine.decide(txs);
+    for (const r of results) {
+      expect(JSON.parse(scoreJson(r.score))).toEqual(JSON.parse(JSON.stringify(r.score)));
+      expect(validators.score(JSON.parse(scoreJson(r.score)))).toBe(true);
+      if (r.alert) {
+        expect(JSON.parse(alertJson(r.alert))).toEqual(JSON.parse(JSON.stringify(r.alert)));
+        expect(validators.alert(JSON.parse(alertJson(r.alert)))).toBe(true);
+      }
+      const enriched = JSON.parse(
+        enrichedJson(JSON.stringify(r.transaction), r.features, r.score.decided_at),
+      );
+      expect(enriched).toEqual(JSON.parse(JSON.stringify(r.enriched)));
+      expect(validators.enriched(enriched)).toBe(true);
+    }
+    await platform.close();
+  });
+
+  it('writes missing and non-finite features as null, and every catalogued feature by name', () => {
+    const v = new Float64Array(FEATURE_NAMES.length).fill(Number.NaN);
+    v[0] = 1.5;
+    if (v.length > 1) v[1] = Number.POSITIVE_INFINITY;
+    const parsed = JSON.parse(enrichedJson('{"a":1}', v, '2025-01-01T00:00:00.000Z'));
+    expect(Object.keys(parsed.features)).toEqual([...FEATURE_NAMES]);
+    expect(parsed.features[FEATURE_NAMES[0]!]).toBe(1.5);
+    expect(
+      Object.values(parsed.features)
+        .slice(1)
+        .every((x) => x === null),
+    ).toBe(true);
+    expect(featuresToRecord(v)[FEATURE_NAMES[0]!]).toBe(1.5);
+  });
+});
