@@ -19,13 +19,15 @@ const usage = `Usage: bin/fraud rules <validate|deploy|backtest|show> [options]
                              change against the baseline, with examples.
       --json                 Print the report as JSON instead of text.
       --examples N           Examples kept per kind of decision change (default 5).
+      --no-graph             Do not replay graph signals (graph.* conditions are then null).
 
   show                       Print the rule set active in the running API (version, rules).
       --source               Include the rule set source.
 
-HISTORY lines are transactions (the 'transactions' topic), or objects with 'transaction' and
-optional 'features' (the 'enriched-transactions' topic), 'model_score' and 'graph'. Without
-recorded features they are recomputed point-in-time by replaying the history in order.
+HISTORY lines are transactions (the 'transactions' topic), streamed through the backfill engine
+for point-in-time features and through the in-process graph for point-in-time graph signals;
+or objects with 'transaction' and optional 'features' (the 'enriched-transactions' topic),
+'model_score' and 'graph', whose recorded values are used as they are.
 LABELS is a CSV with transaction_id,is_fraud[,labeled_at] (or the 'labels' topic as JSONL);
 transactions without a label count as legitimate.
 
@@ -198,6 +200,7 @@ async function backtest(argv: string[]): Promise<number> {
     baseline: { type: 'string' },
     json: { type: 'boolean' },
     examples: { type: 'string' },
+    'no-graph': { type: 'boolean' },
   });
   const { FraudError } = await import('../../core/errors/index.ts');
   if (!values.rules || !values.input)
@@ -208,15 +211,6 @@ async function backtest(argv: string[]): Promise<number> {
   const { FEATURE_NAMES } = await import('../../core/features/index.ts');
   const progress = (msg: string) => process.stderr.write(`\r${msg}`);
 
-  progress(`reading ${values.input} …`);
-  const history = await bt.readHistory(values.input, (n) => progress(`reading ${values.input}: ${n} lines`));
-  process.stderr.write(
-    `\rread ${history.records.length} transactions from ${values.input}${history.rejected.length ? `, ${history.rejected.length} rejected` : ''}\n`,
-  );
-  for (const r of history.rejected.slice(0, 10))
-    process.stderr.write(`  ${values.input}:${r.line}: ${r.message}\n`);
-  if (history.rejected.length > 10) process.stderr.write(`  … and ${history.rejected.length - 10} more\n`);
-
   const labels = values.labels ? await bt.readLabels(values.labels) : undefined;
   if (labels) {
     process.stderr.write(
@@ -225,11 +219,95 @@ async function backtest(argv: string[]): Promise<number> {
     for (const r of labels.rejected.slice(0, 10))
       process.stderr.write(`  ${values.labels}:${r.line}: ${r.message}\n`);
   }
+  const report = (line: number, message: string) =>
+    process.stderr.write(`\n  ${values.input}:${line}: ${message}\n`);
 
-  // Without recorded model scores / graph signals every decision would otherwise fall back to
-  // review for the missing signal, which says nothing about the rules: the backtest ignores them.
-  const anyModel = history.records.some((r) => r.modelScore !== null);
-  const anyGraph = history.records.some((r) => r.graph !== undefined);
+  // Plain transactions stream through the features engineer's backfill engine (point-in-time,
+  // the same FeatureEngine as online, no need to hold the history in memory); enriched lines
+  // with recorded features, model scores or graph signals are read whole.
+  const { readFile, open } = await import('node:fs/promises');
+  const head = await open(values.input, 'r').then(async (fh) => {
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString('utf8').split('\n', 1)[0] ?? '';
+    } finally {
+      await fh.close();
+    }
+  });
+  const wrapped = /^\s*\{\s*"transaction"\s*:/.test(head);
+  let items: AsyncIterable<readonly import('../../services/rules-engine/backtest.ts').BacktestItem[]>;
+  let total = 0;
+  let anyModel = false;
+  let anyRecordedGraph = false;
+  if (wrapped) {
+    progress(`reading ${values.input} …`);
+    const history = await bt.readHistory(values.input, (n) =>
+      progress(`reading ${values.input}: ${n} lines`),
+    );
+    process.stderr.write(
+      `\rread ${history.records.length} transactions from ${values.input}${history.rejected.length ? `, ${history.rejected.length} rejected` : ''}\n`,
+    );
+    for (const r of history.rejected.slice(0, 10)) report(r.line, r.message);
+    total = history.records.length;
+    anyModel = history.records.some((r) => r.modelScore !== null);
+    anyRecordedGraph = history.records.some((r) => r.graph !== undefined);
+    const needReplay = history.records.some((r) => r.features === undefined);
+    const features = needReplay ? await replayFeatureSource() : undefined;
+    items = bt.historyBatches(history.records, {
+      featureNames: FEATURE_NAMES,
+      ...(features ? { features } : {}),
+      ...(labels ? { labels: labels.labels } : {}),
+    });
+  } else {
+    const { replayHistoryBatches } = await import('../../services/backfill/index.ts');
+    // The backfill reads the labels CSV the simulator writes (transaction_id,is_fraud,labeled_at).
+    const labelsHeader = values.labels
+      ? ((await readFile(values.labels, 'utf8')).split('\n', 1)[0] ?? '')
+      : '';
+    const featureLabels =
+      values.labels && labelsHeader.startsWith('transaction_id,is_fraud,labeled_at')
+        ? values.labels
+        : undefined;
+    if (values.labels && !featureLabels) {
+      process.stderr.write(
+        'note: labels are not a transaction_id,is_fraud,labeled_at CSV; label-aware features see no labels\n',
+      );
+    }
+    let rejected = 0;
+    const replay = replayHistoryBatches({
+      input: values.input,
+      ...(featureLabels ? { labels: featureLabels } : {}),
+      batchSize: 500,
+      onBadLine: (bad) => {
+        if (++rejected <= 10) report(bad.line, bad.reason);
+      },
+    });
+    items = (async function* () {
+      for await (const batch of replay) {
+        total += batch.length;
+        yield batch.map((r) => ({
+          line: r.line,
+          transaction: r.transaction,
+          vector: r.vector,
+          modelScore: null,
+        }));
+      }
+      if (rejected > 0) process.stderr.write(`\n${rejected} history lines rejected\n`);
+    })();
+  }
+
+  // Graph signals: replayed point-in-time through the in-process graph unless recorded.
+  let graphReplayed = false;
+  if (!anyRecordedGraph && !values['no-graph']) {
+    const { MemoryGraph } = await import('../../adapters/graph-memory/index.ts');
+    items = bt.withGraphReplay(items, new MemoryGraph(), labels?.labels);
+    graphReplayed = true;
+  }
+
+  // Without model scores (or graph signals) every decision would otherwise fall back to review
+  // for the missing signal, which says nothing about the rules: the backtest ignores them.
+  const anyGraph = anyRecordedGraph || graphReplayed;
   const overrides = {
     ...(anyModel ? {} : { missing_model: 'ignore' as const }),
     ...(anyGraph ? {} : { missing_graph: 'ignore' as const }),
@@ -243,19 +321,13 @@ async function backtest(argv: string[]): Promise<number> {
     process.stderr.write(
       'note: history has no model scores; the missing-model review fallback is off for this backtest\n',
     );
-  if (!anyGraph)
-    process.stderr.write('note: history has no graph signals; graph.* conditions are null (never fire)\n');
+  if (graphReplayed)
+    process.stderr.write('note: graph signals replayed point-in-time through the in-process graph\n');
+  else if (!anyGraph)
+    process.stderr.write('note: no graph signals (--no-graph); graph.* conditions are null (never fire)\n');
 
-  const needReplay = history.records.some((r) => r.features === undefined);
-  const features = needReplay ? await replayFeatureSource() : undefined;
-  const items = bt.historyBatches(history.records, {
-    featureNames: FEATURE_NAMES,
-    ...(features ? { features } : {}),
-    ...(labels ? { labels: labels.labels } : {}),
-  });
-  const total = history.records.length;
   let lastProgress = 0;
-  const report = await bt.runBacktest({
+  const result = await bt.runBacktest({
     candidate,
     ...(baseline ? { baseline } : {}),
     items,
@@ -264,13 +336,17 @@ async function backtest(argv: string[]): Promise<number> {
     onProgress: (done) => {
       // At most twice a second: label flushes make many small batches.
       const now = Date.now();
-      if (now - lastProgress < 500 && done < total) return;
+      if (now - lastProgress < 500) return;
       lastProgress = now;
-      progress(`backtest: ${done}/${total} transactions (${Math.floor((done / Math.max(1, total)) * 100)}%)`);
+      progress(
+        wrapped
+          ? `backtest: ${done}/${total} transactions (${Math.floor((done / Math.max(1, total)) * 100)}%)`
+          : `backtest: ${done} transactions`,
+      );
     },
   });
-  process.stderr.write('\n');
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : bt.formatReport(report));
+  process.stderr.write(`\rbacktest: ${result.transactions} transactions decided\n`);
+  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : bt.formatReport(result));
   return 0;
 }
 

@@ -402,6 +402,58 @@ export async function* historyBatches(
   if (batch.length > 0) yield await decideReady(batch);
 }
 
+/** The part of a graph source the backtest replays (the in-process graph fits). */
+export interface GraphReplaySource {
+  signalsFor(transaction: Transaction): Readonly<Record<string, number | null>> | undefined;
+  observe(batch: readonly { transaction: Transaction }[]): Promise<void>;
+  addLabels?(
+    labels: readonly { transaction_id: string; is_fraud: boolean; labeled_at: string }[],
+  ): Promise<void>;
+}
+
+/**
+ * Adds point-in-time graph signals to items without recorded ones, as the live path computes
+ * them: each batch reads its signals, then is written to the graph (as the processor observes a
+ * decided batch). Fraud labels reach the graph only once known (labeled_at ≤ the batch's time).
+ */
+export async function* withGraphReplay(
+  items: AsyncIterable<readonly BacktestItem[]>,
+  graph: GraphReplaySource,
+  labels?: ReadonlyMap<string, LabelRecord>,
+): AsyncGenerator<BacktestItem[]> {
+  const pending = labels
+    ? [...labels]
+        .filter(([, l]) => l.isFraud && l.labeledAt > 0)
+        .map(([id, l]) => ({
+          transaction_id: id,
+          is_fraud: true,
+          labeled_at: new Date(l.labeledAt).toISOString(),
+          at: l.labeledAt,
+        }))
+        .sort((a, b) => a.at - b.at)
+    : [];
+  let next = 0;
+  for await (const batch of items) {
+    const first = batch[0];
+    if (first && graph.addLabels && next < pending.length) {
+      const t = Date.parse(first.transaction.timestamp);
+      const due: { transaction_id: string; is_fraud: boolean; labeled_at: string }[] = [];
+      while (next < pending.length && pending[next]!.at <= t) {
+        const { at: _at, ...label } = pending[next++]!;
+        due.push(label);
+      }
+      if (due.length > 0) await graph.addLabels(due);
+    }
+    const out = batch.map((item) => {
+      if (item.graph !== undefined) return item;
+      const g = graph.signalsFor(item.transaction);
+      return g === undefined ? item : { ...item, graph: g };
+    });
+    yield out;
+    await graph.observe(out);
+  }
+}
+
 /**
  * Reads labels: CSV with a header naming `transaction_id` and `is_fraud` (true/false/1/0) and
  * optionally `labeled_at`, or JSONL of the `labels` topic. Transactions without a label count as
