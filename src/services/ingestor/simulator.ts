@@ -143,6 +143,8 @@ export interface SimulatorStats {
 interface Planned {
   time: number;
   seq: number;
+  /** Already counted by the fraud-rate feedback. */
+  counted?: boolean;
   scenario: Scenario | null;
   customer: number;
   card: string;
@@ -372,9 +374,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       ? c.cards[0]!
       : c.cards[1 + Math.floor(rng.float() * (c.cards.length - 1))]!;
 
-  const plan = (p: Omit<Planned, 'seq'>) => {
-    queue.push({ ...p, seq: planSeq++ });
-    if (p.scenario !== null) scheduledFrauds++;
+  // The fraud-rate feedback counts a planned fraud step when it is planned (history mode) or,
+  // in live mode, only once it is within an hour of now: a ring wave planned days ahead must
+  // not hold back the episodes that a short live run would otherwise show.
+  let liveMode = false;
+  let liveNow = 0;
+  const plan = (p: Omit<Planned, 'seq' | 'counted'>) => {
+    const counted = p.scenario !== null && (!liveMode || p.time <= liveNow + HOUR);
+    queue.push({ ...p, seq: planSeq++, counted });
+    if (counted) scheduledFrauds++;
   };
 
   const build = (
@@ -771,12 +779,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     stats.frauds++;
     stats.byScenario[p.scenario]++;
+    if (!p.counted) scheduledFrauds++;
     return { transaction: tx, label: labelFor(tx, t, p.scenario), scenario: p.scenario, eventTimeMs: t };
   };
 
   const next = (nowMs?: number): SimulatedEvent => {
     stats.transactions++;
     if (nowMs !== undefined) {
+      liveMode = true;
+      liveNow = nowMs;
       const top = queue.peek();
       if (top !== undefined && top.time <= nowMs) return fromPlan(queue.pop()!, Math.round(nowMs));
       // Live: the caller sets the pace; customers are still drawn by their local hour.
