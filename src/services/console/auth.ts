@@ -76,6 +76,7 @@ export class ConsoleAuth {
   readonly secureCookie: boolean;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { principal: Principal | null; at: number }>();
+  readonly #failures = new Map<string, { first: number; count: number }>();
 
   constructor(options: AuthOptions) {
     this.store = options.store;
@@ -187,18 +188,37 @@ export class ConsoleAuth {
     reply: FastifyReply,
     meta: { ip: string; requestId: string },
   ) {
+    // A brake on password guessing per instance: after 5 failures in 15 minutes the username is
+    // refused without checking the password until the window passes (argon2 is the other brake).
+    const now = Date.now();
+    const f = this.#failures.get(username);
+    if (f && now - f.first < 15 * 60_000 && f.count >= 5) {
+      throw new FraudError(
+        'FRAUD_AUTH_REQUIRED',
+        `too many failed sign-ins for '${username.slice(0, 64)}'; try again in ${Math.ceil((f.first + 15 * 60_000 - now) / 60_000)} min`,
+      );
+    }
     const user = await this.store.findUser(username);
     dummyHash ??= hashPassword('timing-equaliser');
     let ok = false;
     if (user) ok = await verifyPassword(user.password_hash, password);
     else await verifyPassword(await dummyHash, password);
     if (!user || !ok) {
+      const prev = this.#failures.get(username);
+      if (this.#failures.size > 10_000) this.#failures.clear();
+      this.#failures.set(
+        username,
+        prev && now - prev.first < 15 * 60_000
+          ? { first: prev.first, count: prev.count + 1 }
+          : { first: now, count: 1 },
+      );
       await this.store.appendAudit(
         { name: username.slice(0, 64), role: 'system', ip: meta.ip, requestId: meta.requestId },
         { action: 'auth.login_failed', targetType: 'user', targetId: username.slice(0, 64) },
       );
       throw new FraudError('FRAUD_AUTH_REQUIRED', 'wrong username or password');
     }
+    this.#failures.delete(username);
     const secret = newSecret();
     await this.store.createSession(secretHash(secret), user.user_id, this.sessionTtlSeconds);
     await this.store.appendAudit(

@@ -280,6 +280,17 @@ export async function consoleRoutes(app: FastifyInstance, d: RouteDeps): Promise
   );
 
   // ------------------------------------------------------------------ dashboard and rules
+  // Every open dashboard polls; one computation per window per 2 s serves them all, so the
+  // database cost does not grow with the number of analysts watching.
+  const statsCache = new Map<number, { at: number; value: ReturnType<PgStore['stats']> }>();
+  const cachedStats = (minutes: number) => {
+    const hit = statsCache.get(minutes);
+    if (hit && Date.now() - hit.at < 2_000) return hit.value;
+    const value = store.stats(minutes);
+    statsCache.set(minutes, { at: Date.now(), value });
+    value.catch(() => statsCache.delete(minutes));
+    return value;
+  };
   app.get(
     '/v1/stats',
     opts(
@@ -289,7 +300,7 @@ export async function consoleRoutes(app: FastifyInstance, d: RouteDeps): Promise
       { querystring: S.StatsQuery, response: { 200: S.Stats, ...S.errorResponses } },
     ),
     async (req) => {
-      const s = await store.stats((req.query as Static<typeof S.StatsQuery>).minutes ?? 60);
+      const s = await cachedStats((req.query as Static<typeof S.StatsQuery>).minutes ?? 60);
       return { ...s, engine: d.versions?.() ?? null, live_clients: d.events.clientCount };
     },
   );

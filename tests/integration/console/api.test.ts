@@ -7,6 +7,7 @@ import {
   type ConsoleAuth,
   createConsoleAuth,
   ensureDemoAccess,
+  hashPassword,
   StoreIngestion,
 } from '../../../src/services/console/index.ts';
 import { buildConsoleServer } from '../../../src/services/console/server.ts';
@@ -82,6 +83,28 @@ describe('console API on PostgreSQL (DATABASE_URL)', () => {
     });
     expect(r.statusCode).toBe(401);
     expect((await store.queryAudit({ action: 'auth.login_failed' }))[0]).toMatchObject({ actor: 'analyst' });
+  });
+
+  it('refuses a username after 5 failed sign-ins, even with the right password', async () => {
+    await store.createUser('lock-me', 'viewer', await hashPassword('right-password'), {
+      name: 'test',
+      role: 'system',
+    });
+    for (let i = 0; i < 5; i++) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { username: 'lock-me', password: 'wrong-guess' },
+      });
+      expect(r.statusCode).toBe(401);
+    }
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'lock-me', password: 'right-password' },
+    });
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.message).toMatch(/too many failed sign-ins/);
   });
 
   it('ingests a published alert into a case, announces it over SSE, and an analyst decides it', async () => {

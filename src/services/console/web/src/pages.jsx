@@ -18,9 +18,18 @@ function useData(path, { everyMs = 0, liveOn = [] } = {}) {
   useEffect(() => {
     load();
     const t = everyMs ? setInterval(load, everyMs) : null;
-    const off = liveOn.length ? onLive((type) => liveOn.includes(type) && load()) : null;
+    // Live events coalesce: at most one reload per second however fast alerts arrive.
+    let pending = null;
+    const soon = () => {
+      pending ??= setTimeout(() => {
+        pending = null;
+        load();
+      }, 1000);
+    };
+    const off = liveOn.length ? onLive((type) => liveOn.includes(type) && soon()) : null;
     return () => {
       if (t) clearInterval(t);
+      if (pending) clearTimeout(pending);
       off?.();
     };
   }, [load]);
@@ -170,15 +179,13 @@ export function Alerts() {
       .filter(([, v]) => v !== '')
       .map(([k, v]) => [k, k === 'from' ? new Date(v).toISOString() : v]),
   ).toString();
-  const { data, error, reload } = useData(`/v1/alerts?limit=200${qs ? `&${qs}` : ''}`);
+  const { data, error } = useData(`/v1/alerts?limit=200${qs ? `&${qs}` : ''}`, { liveOn: ['alert'] });
   useEffect(
     () =>
       onLive((type, e) => {
-        if (type !== 'alert') return;
-        setFresh((s) => new Set(s).add(e.alert_id));
-        reload();
+        if (type === 'alert') setFresh((s) => new Set(s).add(e.alert_id));
       }),
-    [reload],
+    [],
   );
   const set = (k) => (e) => setFilter({ ...filter, [k]: val(e) });
   return (
