@@ -49,7 +49,10 @@ export const TransactionSchema = Type.Object(
     card_present: Type.Boolean({ description: 'Whether the card was physically present.' }),
     device_id: Id('Device fingerprint identifier.'),
     ip_address: Type.String({
-      anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }],
+      anyOf: [
+        { type: 'string', format: 'ipv4' },
+        { type: 'string', format: 'ipv6' },
+      ],
       description: 'IPv4 or IPv6 address the transaction came from.',
     }),
     status: Type.String({ minLength: 1, maxLength: 32, description: 'Authorisation status, e.g. pending.' }),
