@@ -2,7 +2,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, ModelWatcher, type OnnxModel } from '../../../src/adapters/model-onnx/index.ts';
+import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
+import {
+  loadModel,
+  ModelWatcher,
+  modelEvent,
+  type OnnxModel,
+} from '../../../src/adapters/model-onnx/index.ts';
+import { TOPICS } from '../../../src/core/contracts/index.ts';
 import { isFraudError } from '../../../src/core/errors/index.ts';
 
 /*
@@ -206,6 +213,45 @@ describe('ModelWatcher: hot swap without restart', () => {
       await watcher.stop();
       await slot.current?.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('swaps at once on a promotion message on the models topic (no polling)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-watch-bus-'));
+    const bus = new MemoryBus({ partitions: 1 });
+    try {
+      await bus.ensureTopics([{ name: TOPICS.models, partitions: 1 }]);
+      cpSync(join(FIXTURES, 'logreg'), dir, { recursive: true });
+      const slot: { current: OnnxModel | null } = { current: null };
+      const watcher = new ModelWatcher({
+        spec: dir,
+        slot,
+        bus,
+        intervalMs: 0,
+        closeDelayMs: 0,
+        loadOptions: { featureNames: parity('logreg').feature_names, featureSetVersion: 'fs-test' },
+      });
+      await watcher.start();
+      expect(slot.current!.version).toMatch(/^logreg-/);
+      cpSync(join(FIXTURES, 'lightgbm'), dir, { recursive: true });
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(dir, 'model.json'), later, later);
+      // Give the watcher's subscription time to join before publishing (it starts at 'latest').
+      await new Promise((r) => setTimeout(r, 100));
+      await bus.publish(TOPICS.models, [
+        {
+          key: 'fraud-detector@champion',
+          value: JSON.stringify(modelEvent('fraud-detector', 'champion', '2')),
+        },
+      ]);
+      for (let i = 0; i < 100 && !slot.current!.version.startsWith('lightgbm-'); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(slot.current!.version).toMatch(/^lightgbm-/);
+      await watcher.stop();
+      await slot.current?.close();
+    } finally {
+      await bus.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
