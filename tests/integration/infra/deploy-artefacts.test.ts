@@ -190,6 +190,9 @@ describe('the Helm chart matches the code', () => {
     const partitions = values.config.partitions;
     expect(values['processor']!.replicas!).toBeLessThanOrEqual(partitions);
     expect(values['processor']!.autoscaling!.maxReplicas).toBeLessThanOrEqual(partitions);
+    expect(
+      (values['processor'] as unknown as { keda: { maxReplicas: number } }).keda.maxReplicas,
+    ).toBeLessThanOrEqual(partitions);
   });
 
   it('the default values satisfy values.schema.json, and the schema rejects a mistyped value', () => {
