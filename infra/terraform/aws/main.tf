@@ -171,9 +171,13 @@ module "rds" {
 resource "kubernetes_namespace" "fraud" {
   metadata {
     name = var.namespace
+    # Pod Security Admission. The platform's pods meet "restricted" (non-root, read-only root fs,
+    # no capabilities, RuntimeDefault seccomp); the Neo4j chart shares the namespace and is only
+    # guaranteed to meet "baseline", so that is enforced and "restricted" is warned and audited.
     labels = {
-      # Pod Security Admission: the platform's pods are non-root with a read-only root fs.
-      "pod-security.kubernetes.io/enforce" = "restricted"
+      "pod-security.kubernetes.io/enforce" = "baseline"
+      "pod-security.kubernetes.io/warn"    = "restricted"
+      "pod-security.kubernetes.io/audit"   = "restricted"
     }
   }
   depends_on = [module.eks]
