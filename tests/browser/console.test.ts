@@ -101,6 +101,7 @@ describe('analyst console in Chromium', () => {
       true,
     );
     await page.getByTestId('toast').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'alerts.png') });
 
     await row.click();
     await page.getByTestId('rule-hits').waitFor();

@@ -54,7 +54,11 @@ export function Dashboard() {
   const [minutes, setMinutes] = useState(30);
   const { data: s, error } = useData(`/v1/stats?minutes=${minutes}`, { everyMs: 5000, liveOn: ['alert'] });
   if (!s) return <ErrorNote error={error} />;
-  const last = s.series.at(-1);
+  // Per-minute figures use the last complete minute: the current one is still filling.
+  const prevMinute = new Date(
+    Math.floor(Date.parse(s.generated_at) / 60_000) * 60_000 - 60_000,
+  ).toISOString();
+  const last = s.series.find((r) => r.minute === prevMinute) ?? { transactions: 0, alerts: 0 };
   const labels = s.series.map((r, i) =>
     i % Math.ceil(s.series.length / 6 || 1) === 0 ? r.minute.slice(11, 16) : '',
   );
@@ -81,7 +85,7 @@ export function Dashboard() {
           value={last ? last.transactions : 0}
           hint={`${t.transactions} in window`}
         />
-        <Kpi label="Alerts / min" value={last ? last.alerts : 0} hint={`${t.alerts} in window`} />
+        <Kpi label="Alerts / min" value={last.alerts} hint={`${t.alerts} in window`} />
         <Kpi
           label="Manual review rate"
           value={fmt.pct(t.manual_review_rate)}
