@@ -68,3 +68,4 @@ export async function createPolicyHolder(
   const compile = await createPolicyCompiler(options);
   return new PolicyHolder(compile(await readRuleFile(file), file), compile);
 }
+export { type RulesRuntime, type RulesRuntimeOptions, startRulesRuntime } from './runtime.ts';

@@ -286,3 +286,79 @@ describe('switch under load', () => {
     expect(versions.size).toBe(3);
   });
 });
+
+describe('startRulesRuntime', () => {
+  it('wires lists, the holder, the topic watcher and the HTTP plugins for one process', async () => {
+    const { startRulesRuntime } = await import('../../../src/services/rules-engine/index.ts');
+    const { loadConfig } = await import('../../../src/config/index.ts');
+    const config = loadConfig({ FRAUD_DATA_DIR: join(dir, 'runtime') });
+    const bus = new MemoryBus({ partitions: 1 });
+    const swaps: string[] = [];
+    const rt = await startRulesRuntime(config, bus, {
+      onSwap: (s) => swaps.push(s.current.version),
+      file: undefined,
+    });
+    await rt.ready;
+    expect(rt.policy.current.ruleSet.spec.name).toBe('default');
+    expect(rt.listsWhere).toBe(join(dir, 'runtime', 'lists.json'));
+    const app = Fastify();
+    await rt.register(app);
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/rules?file=b.yaml',
+      payload: setB,
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(rt.policy.current.version).toMatch(/^b\+/);
+    const add = await app.inject({
+      method: 'POST',
+      url: '/v1/lists',
+      payload: { kind: 'deny', entity: 'card', value: 'card_1234' },
+    });
+    expect(add.statusCode).toBe(201);
+    expect(rt.policy.current.decide(facts(10)).reasons[0]).toBe('deny_list_card');
+    expect(swaps[0]).toMatch(/^b\+/);
+    await app.close();
+    await rt.close();
+    await bus.close();
+  });
+});
+
+describe('withGraphReplay', () => {
+  it('reads signals before writing each batch and feeds fraud labels only once known', async () => {
+    const { withGraphReplay } = await import('../../../src/services/rules-engine/backtest.ts');
+    const log: string[] = [];
+    const graph = {
+      signalsFor: (t: { transaction_id: string }) => {
+        log.push(`read ${t.transaction_id}`);
+        return { device_cards_24h: 1 };
+      },
+      observe: async (b: readonly { transaction: { transaction_id: string } }[]) => {
+        log.push(`write ${b.map((x) => x.transaction.transaction_id).join(',')}`);
+      },
+      addLabels: async (ls: readonly { transaction_id: string }[]) => {
+        log.push(`labels ${ls.map((l) => l.transaction_id).join(',')}`);
+      },
+    };
+    const item = (id: string, ts: string, graph?: Record<string, number>): BacktestItem => ({
+      line: 1,
+      transaction: { ...BRIEF_EXAMPLE_TRANSACTION, transaction_id: id, timestamp: ts },
+      vector: new Float64Array(0),
+      modelScore: null,
+      ...(graph ? { graph } : {}),
+    });
+    async function* batches() {
+      yield [item('t1', '2025-01-01T00:00:00Z'), item('t2', '2025-01-01T00:01:00Z', { device_cards_24h: 9 })];
+      yield [item('t3', '2025-01-03T00:00:00Z')];
+    }
+    const labels = new Map([
+      ['t1', { isFraud: true, labeledAt: Date.parse('2025-01-02T00:00:00Z') }],
+      ['t2', { isFraud: false, labeledAt: Date.parse('2025-01-02T00:00:00Z') }],
+    ]);
+    const out: BacktestItem[][] = [];
+    for await (const b of withGraphReplay(batches(), graph, labels)) out.push(b);
+    expect(out[0]!.map((x) => x.graph?.['device_cards_24h'])).toEqual([1, 9]);
+    expect(log).toEqual(['read t1', 'write t1,t2', 'labels t1', 'read t3', 'write t3']);
+  });
+});
