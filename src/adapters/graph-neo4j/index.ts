@@ -49,4 +49,20 @@ export async function createGraphBackend(config: PlatformConfig): Promise<Neo4jG
   return new Neo4jGraph({ uri: config.neo4j.uri, user: config.neo4j.user, password: config.neo4j.password });
 }
 
+/**
+ * The analyst backend for a process that already holds a signal source (the console, the API):
+ * in embedded mode the in-process graph the decisions feed, so analysts see what the engine
+ * sees; with Neo4j a Neo4j backend (close it yourself).
+ */
+export async function graphBackendFor(
+  config: PlatformConfig,
+  source: GraphSignalSource,
+): Promise<GraphBackend> {
+  if (!config.neo4j) {
+    const { MemoryGraph } = await import('../graph-memory/index.ts');
+    if (source instanceof MemoryGraph) return source;
+  }
+  return createGraphBackend(config);
+}
+
 export type { GraphBackend };
