@@ -6,37 +6,15 @@ export type { LocalService, LocalServiceContext, LocalServiceFactory } from './t
 
 /**
  * The local launchers, in start order (Kafka first: it is the slowest to become ready and the
- * pipeline depends on it). Each entry imports its module lazily.
+ * pipeline depends on it). Each module is imported lazily so `--help` stays cheap.
  */
-const LOADERS: Record<string, string> = {
-  kafka: './kafka.ts',
-  // neo4j: owned by the graph engineer (src/infra/local/neo4j.ts, infra/local/neo4j/**).
-  neo4j: './neo4j.ts',
-  redis: './redis.ts',
-  postgres: './postgres.ts',
+const LOADERS: Record<string, () => Promise<{ default: LocalServiceFactory }>> = {
+  kafka: () => import('./kafka.ts'),
+  // Owned by the graph area (src/infra/local/neo4j.ts, infra/local/neo4j/**).
+  neo4j: () => import('./neo4j.ts'),
+  redis: () => import('./redis.ts'),
+  postgres: () => import('./postgres.ts'),
 };
-
-/**
- * Imports a launcher module by file. The specifier is computed so a launcher that has not
- * landed yet fails with a clear message at run time instead of breaking the typecheck.
- */
-async function importLauncher(name: string, file: string): Promise<LocalServiceFactory> {
-  const url = new URL(file, import.meta.url);
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(url.href)) as { default?: unknown };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(url.pathname)) {
-      throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', `no local launcher for '${name}' yet (${file})`);
-    }
-    throw err;
-  }
-  if (typeof mod.default !== 'function') {
-    throw new FraudError('FRAUD_INTERNAL', `${file} must default-export a LocalServiceFactory`);
-  }
-  return mod.default as LocalServiceFactory;
-}
 
 /** Names accepted by `bin/fraud infra <up|down|status> <name…|all>`. */
 export const LOCAL_SERVICE_NAMES: readonly string[] = Object.freeze(Object.keys(LOADERS));
@@ -65,8 +43,8 @@ export function localRunDir(name: string, options: LoadOptions = {}): string {
 
 /** Builds the launcher for one service by name; unknown names are a usage error. */
 export async function loadLocalService(name: string, options: LoadOptions = {}): Promise<LocalService> {
-  const file = LOADERS[name];
-  if (!file) {
+  const load = LOADERS[name];
+  if (!load) {
     throw new FraudError(
       'FRAUD_USAGE',
       `unknown local service '${name}'; expected one of ${LOCAL_SERVICE_NAMES.join(', ')} or all`,
@@ -80,8 +58,7 @@ export async function loadLocalService(name: string, options: LoadOptions = {}):
     env,
     log: options.log ?? ((m) => process.stderr.write(`infra ${name}: ${m}\n`)),
   };
-  const factory = await importLauncher(name, file);
-  return factory(ctx);
+  return (await load()).default(ctx);
 }
 
 /** Expands `all` and removes duplicates, keeping registry order for `all`. */
