@@ -115,7 +115,8 @@ export interface RuleSetSpec {
 
 /** Cost bounds: a rule set can never make a decision slow or a validation unbounded. */
 export const LIMITS = Object.freeze({
-  maxSourceBytes: 2 * 1024 * 1024,
+  /** The set travels whole in one Kafka record: stay under the broker's default 1 MB limit. */
+  maxSourceBytes: 900 * 1024,
   maxRules: 2000,
   /** Nesting depth of all/any/not. */
   maxDepth: 12,
