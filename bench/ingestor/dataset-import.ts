@@ -40,6 +40,7 @@ for (let i = 0; i < rows; i++) {
   );
 }
 await writeFile(csvPath, `${lines.join('\n')}\n`);
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const summary = await streamImport({
   input: createReadStream(csvPath),
@@ -61,6 +62,8 @@ const summary = await streamImport({
   timeOf: (tx) => String(tx['timestamp']),
 });
 const s = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuS = (cpu.user + cpu.system) / 1e6;
 console.log(
   JSON.stringify({
     bench: 'dataset import',
@@ -69,5 +72,6 @@ console.log(
     rejected: summary.rejected,
     seconds: Number(s.toFixed(2)),
     rows_per_s: Math.round(summary.rows / s),
+    rows_per_cpu_s: Math.round(summary.rows / cpuS),
   }),
 );
