@@ -10,7 +10,9 @@ Services:
   neo4j     Neo4j 5.26 Community (jars from Maven Central)                  bolt 127.0.0.1:7687
   redis     redis-server (Debian package)                                    127.0.0.1:6379
   postgres  PostgreSQL 15 (Debian package), database 'fraud'                 127.0.0.1:5432
-  all       every service above
+  all       the four services above
+  prometheus  Prometheus (Debian package) scraping the local API and processor,
+            with the shipped alert rules (not part of 'all')               127.0.0.1:9090
 
 Subcommands:
   up       Start the services (no-op for those already running) and print their
@@ -24,7 +26,7 @@ Subcommands:
 Environment:
   FRAUD_KAFKA_PORT (9092), FRAUD_KAFKA_CONTROLLER_PORT (port+1), FRAUD_KAFKA_HEAP (512m),
   FRAUD_KAFKA_AUTO_CREATE_TOPICS (false), FRAUD_REDIS_PORT (6379), FRAUD_POSTGRES_PORT (5432),
-  FRAUD_NEO4J_PORT (7687), FRAUD_RUN_DIR (.run).
+  FRAUD_NEO4J_PORT (7687), FRAUD_PROMETHEUS_PORT (9090), FRAUD_RUN_DIR (.run).
 `;
 
 /** Single-quotes a value for a POSIX shell `eval`. */
@@ -42,7 +44,7 @@ async function resolveServices(sub: string, argv: string[], withPurge = false) {
   if (positionals.length === 0) {
     throw new FraudError(
       'FRAUD_USAGE',
-      `'infra ${sub}' needs a service name (kafka, neo4j, redis, postgres or all)`,
+      `'infra ${sub}' needs a service name (kafka, neo4j, redis, postgres, prometheus or all)`,
     );
   }
   const { expandServiceNames, loadLocalService } = await import('../../infra/local/index.ts');

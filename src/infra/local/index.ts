@@ -14,7 +14,12 @@ const LOADERS: Record<string, () => Promise<{ default: LocalServiceFactory }>> =
   neo4j: () => import('./neo4j.ts'),
   redis: () => import('./redis.ts'),
   postgres: () => import('./postgres.ts'),
+  // Observes the platform rather than backing it, so `all` leaves it out.
+  prometheus: () => import('./prometheus.ts'),
 };
+
+/** What `all` means: the backing services the platform's variables point at. */
+const ALL: readonly string[] = ['kafka', 'neo4j', 'redis', 'postgres'];
 
 /** Names accepted by `bin/fraud infra <up|down|status> <name…|all>`. */
 export const LOCAL_SERVICE_NAMES: readonly string[] = Object.freeze(Object.keys(LOADERS));
@@ -61,11 +66,11 @@ export async function loadLocalService(name: string, options: LoadOptions = {}):
   return (await load()).default(ctx);
 }
 
-/** Expands `all` and removes duplicates, keeping registry order for `all`. */
+/** Expands `all` (the four backing services) and removes duplicates. */
 export function expandServiceNames(names: readonly string[]): string[] {
   const out: string[] = [];
   for (const n of names) {
-    for (const m of n === 'all' ? LOCAL_SERVICE_NAMES : [n]) if (!out.includes(m)) out.push(m);
+    for (const m of n === 'all' ? ALL : [n]) if (!out.includes(m)) out.push(m);
   }
   return out;
 }

@@ -241,6 +241,30 @@ describe('private instances: start, idempotent up, status, clean down', () => {
     );
   });
 
+  it('Prometheus: up loads the local scrape config and the shipped alert rules, idempotently', async () => {
+    const port = await freePort();
+    const env = { ...process.env, FRAUD_PROMETHEUS_PORT: String(port) };
+    const prometheus = await loadLocalService('prometheus', { env, runBase, log: quiet });
+    started.push(prometheus);
+    const out = await prometheus.up();
+    expect(out).toEqual({ PROMETHEUS_URL: `http://127.0.0.1:${port}` });
+    const pidFile = join(runBase, 'prometheus', 'prometheus.pid');
+    const pid = pidIn(pidFile);
+    const config = (await (await fetch(`${out['PROMETHEUS_URL']}/api/v1/status/config`)).json()) as {
+      data: { yaml: string };
+    };
+    expect(config.data.yaml).toContain('job_name: fraud-processor');
+    const rules = (await (await fetch(`${out['PROMETHEUS_URL']}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: unknown[] }[] };
+    };
+    expect(rules.data.groups.flatMap((g) => g.rules).length).toBeGreaterThanOrEqual(8);
+    expect(await prometheus.up()).toEqual(out);
+    expect(pidIn(pidFile)).toBe(pid);
+    await prometheus.down();
+    expect((await prometheus.status()).running).toBe(false);
+    expect(await probePort('127.0.0.1', port)).toBe(false);
+  });
+
   it('bin/fraud infra: up prints eval-able exports on stdout, status exit codes, down', async () => {
     const port = await freePort();
     const env = { ...process.env, FRAUD_RUN_DIR: runBase, FRAUD_REDIS_PORT: String(port), FRAUD_ROOT: ROOT };
