@@ -178,10 +178,11 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
     case 'between': {
       const f = use(c.field);
       const { low, high } = c;
-      if (f.index !== undefined) {
-        const i = f.index;
+      if (f.index !== undefined || f.graphSlot !== undefined) {
+        const graph = f.graphSlot !== undefined;
+        const i = (graph ? f.graphSlot : f.index)!;
         return (ctx) => {
-          const v = ctx.features[i]!;
+          const v = (graph ? ctx.graphValues : ctx.features)[i]!;
           return Number.isNaN(v) ? U : v >= low && v <= high ? T : F;
         };
       }
@@ -261,28 +262,30 @@ function compileComparison(
       };
     }
     const k2 = k as number;
-    if (f.index !== undefined) {
-      // Features are most leaves: read the vector directly instead of through the accessor.
-      const i = f.index;
+    if (f.index !== undefined || f.graphSlot !== undefined) {
+      // Features and graph signals are most leaves: read the vector directly, not through the
+      // accessor (a call per leaf that V8 cannot inline from a call site shared by all leaves).
+      const graph = f.graphSlot !== undefined;
+      const i = (graph ? f.graphSlot : f.index)!;
       switch (cmp) {
         case 'lt':
           return (ctx) => {
-            const v = ctx.features[i]!;
+            const v = (graph ? ctx.graphValues : ctx.features)[i]!;
             return Number.isNaN(v) ? U : v < k2 ? T : F;
           };
         case 'lte':
           return (ctx) => {
-            const v = ctx.features[i]!;
+            const v = (graph ? ctx.graphValues : ctx.features)[i]!;
             return Number.isNaN(v) ? U : v <= k2 ? T : F;
           };
         case 'gt':
           return (ctx) => {
-            const v = ctx.features[i]!;
+            const v = (graph ? ctx.graphValues : ctx.features)[i]!;
             return Number.isNaN(v) ? U : v > k2 ? T : F;
           };
         case 'gte':
           return (ctx) => {
-            const v = ctx.features[i]!;
+            const v = (graph ? ctx.graphValues : ctx.features)[i]!;
             return Number.isNaN(v) ? U : v >= k2 ? T : F;
           };
       }

@@ -64,6 +64,7 @@ export function evalContext(
 export function graphSlotRef(path: string, name: string, slot: number): FieldRef {
   return {
     path,
+    graphSlot: slot,
     ns: 'graph',
     name,
     type: 'number',
@@ -80,6 +81,8 @@ export interface FieldRef {
   readonly path: string;
   /** Index in the feature vector, for `feature.*` (the compiler inlines the read). */
   readonly index?: number;
+  /** Slot in `EvalContext.graphValues`, for `graph.*` (the compiler inlines the read). */
+  readonly graphSlot?: number;
   readonly ns: Namespace;
   readonly name: string;
   readonly type: ValueType;
