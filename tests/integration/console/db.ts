@@ -8,7 +8,7 @@ export function databaseUrl(): string {
   if (!url) {
     throw new Error(
       'DATABASE_URL is not set: the console integration tests need a real PostgreSQL ' +
-        '(e.g. `bin/fraud infra up postgres`, then DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres)',
+        '(e.g. eval "$(bin/fraud infra up postgres)", which exports DATABASE_URL=postgres://fraud@127.0.0.1:5432/fraud)',
     );
   }
   return url;
