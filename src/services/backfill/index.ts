@@ -38,7 +38,7 @@ export interface ReplayOptions {
   readonly allowedLatenessMs?: number;
   /** Called for every rejected line; the replay skips it and goes on. Default: ignore. */
   readonly onBadLine?: (bad: BadLine) => void;
-  /** Transactions per yielded batch (default 1024). */
+  /** A batch is yielded once it holds at least this many transactions (default 1024). */
   readonly batchSize?: number;
 }
 
@@ -78,8 +78,11 @@ export class Replay {
   }
 }
 
-/** Lines of a file or stream, with CRLF tolerated; never holds more than one chunk. */
-async function* lines(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+/**
+ * Lines of a file or stream, a chunk's worth at a time (one promise per chunk, not per line),
+ * CRLF tolerated; never holds more than one chunk and one partial line.
+ */
+async function* lineChunks(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string[]> {
   const stream =
     typeof source === 'string'
       ? createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 20 })
@@ -87,16 +90,22 @@ async function* lines(source: string | AsyncIterable<string | Buffer>): AsyncGen
   let rest = '';
   for await (const chunk of stream) {
     const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const out: string[] = [];
     let start = 0;
     let nl = text.indexOf('\n', start);
     while (nl !== -1) {
-      yield text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl);
+      out.push(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
       start = nl + 1;
       nl = text.indexOf('\n', start);
     }
     rest = text.slice(start);
+    if (out.length > 0) yield out;
   }
-  if (rest.length > 0) yield rest;
+  if (rest.length > 0) yield [rest];
+}
+
+async function* lines(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  for await (const chunk of lineChunks(source)) yield* chunk;
 }
 
 const TIMESTAMP = new RegExp(UTC_TIMESTAMP_PATTERN);
@@ -181,27 +190,30 @@ export async function* replayHistoryBatches(
   const size = options.batchSize ?? 1024;
   let batch: ReplayItem[] = [];
   let n = 0;
-  for await (const raw of lines(options.input)) {
-    n++;
-    if (raw.length === 0 || raw.trim() === '') continue;
+  for await (const chunk of lineChunks(options.input)) {
+    for (const raw of chunk) {
+      n++;
+      if (raw.length === 0 || raw.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (err) {
+        summary.badLines++;
+        onBad({ file, line: n, reason: `not JSON: ${(err as Error).message}` });
+        continue;
+      }
+      const parsed = checkTransaction(value);
+      if (!parsed.ok) {
+        summary.badLines++;
+        onBad({ file, line: n, reason: parsed.error.message });
+        continue;
+      }
+      const vector = engine.enrich(parsed.transaction, new Float64Array(FEATURE_COUNT));
+      summary.transactions++;
+      batch.push({ transaction: parsed.transaction, vector, line: n });
+    }
     summary.lines = n;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      summary.badLines++;
-      onBad({ file, line: n, reason: `not JSON: ${(err as Error).message}` });
-      continue;
-    }
-    const parsed = checkTransaction(value);
-    if (!parsed.ok) {
-      summary.badLines++;
-      onBad({ file, line: n, reason: parsed.error.message });
-      continue;
-    }
-    const vector = engine.enrich(parsed.transaction, new Float64Array(FEATURE_COUNT));
-    summary.transactions++;
-    batch.push({ transaction: parsed.transaction, vector, line: n });
+    // Yield per input chunk (≈1 MB) or sooner if the batch is full, so memory stays flat.
     if (batch.length >= size) {
       yield batch;
       batch = [];
