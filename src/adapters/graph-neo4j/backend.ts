@@ -498,7 +498,8 @@ export class Neo4jGraph implements GraphBackend {
        UNWIND [c, cu, d, ip] AS s
        MATCH p = (s)-[:OWNS|USED_ON|SEEN_FROM*0..${hops}]-(n)
        WITH n, min(length(p)) AS dist
-       RETURN ${NODE_ID('n')} AS id, dist, coalesce(n.fraud, false) AS fraud`,
+       RETURN ${NODE_ID('n')} AS id, dist, coalesce(n.fraud, false) AS fraud
+       ORDER BY dist, id LIMIT 50000`,
       { id: transactionId },
     );
     ranked.sort((a, b) => a.dist - b.dist || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

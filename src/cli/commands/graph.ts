@@ -26,10 +26,10 @@ Common options:
 
 Options per subcommand:
   shared-devices  --more-than N (default 3)  --limit N (default 100)
-  rings           --min-cards N (default 3)  --min-shared N (default 3)  --hub-degree N (default 50)
+  rings           --min-cards N (default 3)  --min-shared N (default 4)  --hub-degree N (default 50)
                   --limit N (default 20)
-                  (a device/IP links cards only when shared by >= min-shared of them; 2 = plain
-                  connected components; hubs with > hub-degree cards/devices are left out)
+                  (a device/IP links its cards only when they belong to >= min-shared customers;
+                  1 = plain connected components; hubs with > hub-degree cards/devices are left out)
   path            --max-depth N (default 6, at most 10)
   neighbourhood   --hops N (default 1, at most 3)  --limit N (default 200)
   analyze         --min-cards N  --min-shared N  --hub-degree N
@@ -264,7 +264,7 @@ const run = subcommands('graph', usage, {
     return withGraph(g, async (x) => {
       const rings = await x.rings({
         minCards: intOpt('min-cards', values['min-cards'], 3, 2, 1_000_000),
-        minShared: intOpt('min-shared', values['min-shared'], 3, 2, 1_000_000),
+        minShared: intOpt('min-shared', values['min-shared'], 4, 1, 1_000_000),
         hubDegree: intOpt('hub-degree', values['hub-degree'], 50, 1, 1_000_000),
         limit: intOpt('limit', values.limit, 20, 1, 100_000),
       });
@@ -344,7 +344,7 @@ const run = subcommands('graph', usage, {
     return withGraph(g, async (x) => {
       const r = await x.analyze({
         minCards: intOpt('min-cards', values['min-cards'], 3, 2, 1_000_000),
-        minShared: intOpt('min-shared', values['min-shared'], 3, 2, 1_000_000),
+        minShared: intOpt('min-shared', values['min-shared'], 4, 1, 1_000_000),
         hubDegree: intOpt('hub-degree', values['hub-degree'], 50, 1, 1_000_000),
       });
       if (values.json)

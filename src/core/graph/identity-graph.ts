@@ -62,7 +62,7 @@ export interface IdentityGraphOptions {
   readonly maxTransactions?: number;
   /** See {@link RingOptions.hubDegree}. Default 50. */
   readonly hubDegree?: number;
-  /** See {@link RingOptions.minShared}. Default 3. */
+  /** See {@link RingOptions.minShared}. Default 4. */
   readonly minShared?: number;
 }
 
@@ -326,16 +326,48 @@ export class IdentityGraph {
     return 0; // cards are never hubs
   }
 
+  /** Distinct customers behind a device (owners of its cards), plus `extra` if given. */
+  private deviceCustomers(device: string, extra?: string, into = new Set<string>()): Set<string> {
+    for (const c of this.devices.get(device)?.cards.keys() ?? []) {
+      for (const cu of this.cards.get(c)?.customers.keys() ?? []) into.add(cu);
+    }
+    if (extra !== undefined) into.add(extra);
+    return into;
+  }
+
+  /** Distinct customers behind an IP (owners of the cards of its devices), plus `extra`. */
+  private ipCustomers(ip: string, extra?: string): Set<string> {
+    const out = new Set<string>();
+    for (const d of this.ips.get(ip)?.keys() ?? []) this.deviceCustomers(d, undefined, out);
+    if (extra !== undefined) out.add(extra);
+    return out;
+  }
+
   // The live sets follow the ring rules (RingOptions.minShared / hubDegree) as links arrive:
-  // a private identifier (1 neighbour) attaches to it; one reaching `minShared` links all its
-  // neighbours; weak (2..minShared-1) and hub identifiers link nothing new. Unions cannot be
-  // undone, so a node that later becomes a hub keeps its earlier unions until analyze()
-  // rebuilds the sets exactly.
-  private attachShared(idNode: string, n: number, newNeighbour: string, all: () => Iterable<string>): void {
+  // a private device/IP (one card / one device) attaches to it; one whose customers reach
+  // `minShared` links all its neighbours; weak and hub identifiers link nothing new. Unions
+  // cannot be undone, so an identifier that later turns weak or hub keeps its earlier unions
+  // until analyze() rebuilds the sets exactly.
+  private readonly strong = new Set<string>();
+
+  private attachShared(
+    idNode: string,
+    n: number,
+    customers: () => number,
+    newNeighbour: string,
+    all: () => Iterable<string>,
+  ): void {
     if (n > this.hubDegree) return;
-    if (n === 1) this.link(idNode, newNeighbour);
-    else if (n === this.minShared) for (const x of all()) this.link(idNode, x);
-    else if (n > this.minShared) this.link(idNode, newNeighbour);
+    if (n === 1) {
+      this.link(idNode, newNeighbour);
+      return;
+    }
+    if (this.strong.has(idNode)) {
+      this.link(idNode, newNeighbour);
+    } else if (customers() >= this.minShared) {
+      this.strong.add(idNode);
+      for (const x of all()) this.link(idNode, x);
+    }
   }
 
   private attachCustomer(customer: string, card: string): void {
@@ -346,17 +378,29 @@ export class IdentityGraph {
   private attachDevice(device: string, card: string): void {
     const cards = this.devices.get(device)?.cards;
     if (!cards) return;
-    this.attachShared(nodeId('Device', device), cards.size, nodeId('Card', card), function* () {
-      for (const c of cards.keys()) yield nodeId('Card', c);
-    });
+    this.attachShared(
+      nodeId('Device', device),
+      cards.size,
+      () => this.deviceCustomers(device).size,
+      nodeId('Card', card),
+      function* () {
+        for (const c of cards.keys()) yield nodeId('Card', c);
+      },
+    );
   }
 
   private attachIp(ip: string, device: string): void {
     const devices = this.ips.get(ip);
     if (!devices) return;
-    this.attachShared(nodeId('IP', ip), devices.size, nodeId('Device', device), function* () {
-      for (const d of devices.keys()) yield nodeId('Device', d);
-    });
+    this.attachShared(
+      nodeId('IP', ip),
+      devices.size,
+      () => this.ipCustomers(ip).size,
+      nodeId('Device', device),
+      function* () {
+        for (const d of devices.keys()) yield nodeId('Device', d);
+      },
+    );
   }
 
   private link(a: string, b: string): void {
@@ -413,19 +457,27 @@ export class IdentityGraph {
     let extra = this.parent.has(cardId) ? 0 : 1;
     add(cardId);
     // The customer always links; the device and IP when, with this transaction, they are
-    // shared by at least minShared (then every neighbour's component joins). A private one
-    // (only this card / this device) brings no other card, and a weak one links nothing.
+    // shared by at least minShared customers (then every neighbour's component joins). A
+    // private one (only this card / this device) brings no other card; a weak one links nothing.
     if (this.degree(nodeId('Customer', t.customer_id)) <= this.hubDegree)
       add(nodeId('Customer', t.customer_id));
     const cards = this.devices.get(t.device_id)?.cards;
     const nd = (cards?.size ?? 0) + (cards?.has(t.card_id) ? 0 : 1);
-    if (nd <= this.hubDegree && nd >= this.minShared) {
+    if (
+      nd > 1 &&
+      nd <= this.hubDegree &&
+      this.deviceCustomers(t.device_id, t.customer_id).size >= this.minShared
+    ) {
       add(nodeId('Device', t.device_id));
       if (cards) for (const c of cards.keys()) add(nodeId('Card', c));
     }
     const devices = this.ips.get(t.ip_address);
     const ni = (devices?.size ?? 0) + (devices?.has(t.device_id) ? 0 : 1);
-    if (ni <= this.hubDegree && ni >= this.minShared) {
+    if (
+      ni > 1 &&
+      ni <= this.hubDegree &&
+      this.ipCustomers(t.ip_address, t.customer_id).size >= this.minShared
+    ) {
       add(nodeId('IP', t.ip_address));
       if (devices) for (const d of devices.keys()) add(nodeId('Device', d));
     }
@@ -526,17 +578,21 @@ export class IdentityGraph {
     this.parent.clear();
     this.rootCards.clear();
     for (const id of this.identityNodes()) this.makeSet(id, id.startsWith('Card:') ? 1 : 0);
-    const strong = (n: number) => n <= this.hubDegree && (n === 1 || n >= this.minShared);
+    this.strong.clear();
     for (const [customer, cards] of this.customers) {
       if (cards.size > this.hubDegree) continue;
       for (const c of cards.keys()) this.link(nodeId('Customer', customer), nodeId('Card', c));
     }
     for (const [device, d] of this.devices) {
-      if (!strong(d.cards.size)) continue;
+      const n = d.cards.size;
+      if (n > this.hubDegree || (n > 1 && this.deviceCustomers(device).size < this.minShared)) continue;
+      if (n > 1) this.strong.add(nodeId('Device', device));
       for (const c of d.cards.keys()) this.link(nodeId('Device', device), nodeId('Card', c));
     }
     for (const [ip, devices] of this.ips) {
-      if (!strong(devices.size)) continue;
+      const n = devices.size;
+      if (n > this.hubDegree || (n > 1 && this.ipCustomers(ip).size < this.minShared)) continue;
+      if (n > 1) this.strong.add(nodeId('IP', ip));
       for (const d of devices.keys()) this.link(nodeId('IP', ip), nodeId('Device', d));
     }
   }

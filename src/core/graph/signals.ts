@@ -34,7 +34,8 @@ export const GRAPH_SIGNAL_DESCRIPTIONS: Readonly<Record<GraphSignalName, string>
     'distinct cards on the device in the 24 h before the transaction (event time), this card included',
   device_cards_total: 'distinct cards ever used on the device, this card included',
   device_customers: 'distinct customers whose cards were used on the device, this customer included',
-  card_cluster_size: 'cards in the card identity cluster (shared devices, IPs, customers; hubs and weak links excluded)',
+  card_cluster_size:
+    'cards in the card identity cluster (shared devices, IPs, customers; hubs and weak links excluded)',
   fraud_within_2_hops: 'confirmed-fraud Card/Device/IP/Customer nodes within 2 identity hops of the card',
   ring_score: 'community score [0,1] of the card ring from the last `graph analyze`; 0 when not in a ring',
 });

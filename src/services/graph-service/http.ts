@@ -4,7 +4,7 @@
  * error handler as `{ error: { code, message, details } }`.
  *
  *   GET /v1/graph/shared-devices?more_than=3&limit=100     the brief's query
- *   GET /v1/graph/rings?min_cards=3&min_shared=3&limit=50  rings with size and fraud density
+ *   GET /v1/graph/rings?min_cards=3&min_shared=4&limit=50  rings with size and fraud density
  *   GET /v1/graph/path?from=card:A&to=customer:B&max_depth=6
  *   GET /v1/graph/transactions/:id/neighbourhood?hops=1&limit=200   {nodes, edges} to draw
  *   GET /v1/graph/stats
@@ -51,7 +51,7 @@ export const graphRoutes: FastifyPluginAsync<GraphRoutesOptions> = async (app: F
   app.get<Q>('/v1/graph/rings', async (req) => {
     const rings = await g.rings({
       minCards: intParam(req.query, 'min_cards', 3, 2, 1_000_000),
-      minShared: intParam(req.query, 'min_shared', 3, 2, 1_000_000),
+      minShared: intParam(req.query, 'min_shared', 4, 1, 1_000_000),
       limit: intParam(req.query, 'limit', 50, 1, 10_000),
     });
     return { rings };

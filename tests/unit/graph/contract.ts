@@ -70,11 +70,11 @@ export function describeGraphContract(
       });
       expect(ring?.members).toContain(`Device:${p}d1`);
       expect(ring?.members).toContain(`IP:${fx.ip(1)}`);
-      // d2 is shared by only two cards (c4, c5): a weak link (RingOptions.minShared), so c5
-      // stays out; with plain connected components (minShared 2) it joins.
+      // d2 is shared by only two customers (u4, u5): a weak link (RingOptions.minShared), so c5
+      // stays out; with plain connected components (minShared 1) it joins.
       expect(ring?.members).not.toContain(`Card:${p}c5`);
       expect(ring?.members).not.toContain(`Card:${p}f1a`);
-      const plain = (await g.rings({ minShared: 2, limit: 100_000 })).filter((r) => r.members.some(mine));
+      const plain = (await g.rings({ minShared: 1, limit: 100_000 })).filter((r) => r.members.some(mine));
       expect(plain.map((r) => [r.ring_id, r.size, r.cards])).toEqual([[`ring:${p}c1`, 14, 5]]);
       // The family (2 cards) becomes a ring only when the threshold is lowered to 2.
       const low = (await g.rings({ minCards: 2, limit: 100_000 })).filter((r) => r.members.some(mine));
