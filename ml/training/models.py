@@ -131,7 +131,8 @@ def fit(
         model.fit(
             x_train,
             y_train,
-            eval_set=[(x_valid, y_valid)] if has_valid else None,
+            eval_X=(x_valid,) if has_valid else None,
+            eval_y=(y_valid,) if has_valid else None,
             eval_sample_weight=[np.where(y_valid == 1, p["scale_pos_weight"], 1.0)] if has_valid else None,
             eval_metric="binary_logloss",
             callbacks=callbacks,
