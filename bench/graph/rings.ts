@@ -4,7 +4,8 @@
 //
 // Simulates --count transactions (seeded, default scenario mix with fraud rings), loads them
 // into the in-process graph, then times analyze(): identity nodes and edges out of the graph,
-// hub removal, union-find, ring statistics and scores. With Neo4j the same analysis runs on
+// hub removal, union-find, ring statistics and scores; and checks the rings against the
+// simulator's ground truth (cards it used in its fraud-ring scenario). With Neo4j the same analysis runs on
 // edges streamed out of the database (bench/graph/ingest.ts --analyze measures that path).
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,8 +24,12 @@ const sim = createSimulator({ seed: 9, customers: Number(values.customers), coun
 const graph = new IdentityGraph({ maxTransactions: 0 });
 const t0 = performance.now();
 let batch = [];
+// Ground truth: cards the simulator used in its fraud-ring scenario.
+const ringCards = new Set<string>();
 for (let i = 0; i < count; i++) {
-  batch.push(toGraphRow(sim.next().transaction));
+  const e = sim.next();
+  if (e.scenario === 'fraud_ring') ringCards.add(e.transaction.card_id);
+  batch.push(toGraphRow(e.transaction));
   if (batch.length === 1000) {
     graph.write(batch);
     batch = [];
@@ -42,6 +47,12 @@ for (let r = 0; r < Number(values.runs); r++) {
   runs.push(performance.now() - s);
 }
 runs.sort((a, b) => a - b);
+// How well rings (score >= 0.5, the listing's top) recover the simulator's ring cards.
+const flagged = new Set<string>();
+for (const r of last.rings)
+  if (r.score >= 0.5) for (const m of r.members) if (m.startsWith('Card:')) flagged.add(m.slice(5));
+let hit = 0;
+for (const c of flagged) if (ringCards.has(c)) hit++;
 const stats = graph.stats();
 console.log(
   JSON.stringify(
@@ -58,6 +69,12 @@ console.log(
         ? { size: last.rings[0].size, cards: last.rings[0].cards, score: last.rings[0].score }
         : null,
       hubs: last.hubs.length,
+      ground_truth: {
+        simulator_ring_cards: ringCards.size,
+        cards_in_rings_score_ge_0_5: flagged.size,
+        precision: flagged.size ? +(hit / flagged.size).toFixed(3) : null,
+        recall: ringCards.size ? +(hit / ringCards.size).toFixed(3) : null,
+      },
       load_s: +loadS.toFixed(1),
       analyze_ms: {
         median: Math.round(runs[Math.floor(runs.length / 2)]!),
