@@ -88,11 +88,14 @@ export interface IngestBatch {
   readonly transactions?: readonly EnrichedTransaction[];
   readonly decisions?: readonly Score[];
   readonly alerts?: readonly Alert[];
+  /** Labels from the `labels` topic, with the message key (the card). */
+  readonly labels?: readonly { readonly key: string | null; readonly label: Label }[];
 }
 
 export interface IngestResult {
   readonly transactions: number;
   readonly decisions: number;
+  readonly labels: number;
   readonly alerts: readonly NewAlertEvent[];
 }
 
@@ -296,6 +299,21 @@ export class PgStore {
         );
         decisions = r.rowCount ?? 0;
       }
+      let labels = 0;
+      if (batch.labels?.length) {
+        // Already on the topic, so stored as published: the outbox never sends them again. A
+        // label without a source is recorded as an import. Our own verdicts come back here too
+        // and are dropped by the unique (transaction_id, source, labeled_at).
+        const r = await c.query(
+          `INSERT INTO labels (transaction_id, is_fraud, labeled_at, source, labeled_by, scenario, card_id, published_at)
+           SELECT l->>'transaction_id', (l->>'is_fraud')::boolean, (l->>'labeled_at')::timestamptz,
+             coalesce(l->>'source', 'import'), l->>'labeled_by', l->>'scenario', x->>'key', now()
+           FROM jsonb_array_elements($1::jsonb) x CROSS JOIN LATERAL (SELECT x->'label' AS l) y
+           ON CONFLICT DO NOTHING`,
+          [JSON.stringify(batch.labels)],
+        );
+        labels = r.rowCount ?? 0;
+      }
       const events: NewAlertEvent[] = [];
       if (batch.alerts?.length) {
         const inserted = await c.query<{ alert_id: string }>(
@@ -320,7 +338,7 @@ export class PgStore {
         for (const e of events)
           await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(e)]);
       }
-      return { transactions, decisions, alerts: events };
+      return { transactions, decisions, labels, alerts: events };
     });
   }
 
@@ -617,6 +635,8 @@ export class PgStore {
           ]);
         const isFraud = labelForOutcome(outcome);
         if (isFraud !== null) {
+          // Millisecond labeled_at: the topic carries ISO-8601 with milliseconds, so when our own
+          // label comes back on `labels` it matches this row exactly and is not stored twice.
           const r = await c.query<{
             transaction_id: string;
             is_fraud: boolean;
@@ -624,7 +644,8 @@ export class PgStore {
             labeled_by: string;
           }>(
             `INSERT INTO labels (transaction_id, is_fraud, labeled_at, source, labeled_by, case_id, card_id)
-           SELECT transaction_id, $2, clock_timestamp(), 'analyst', $3, case_id, card_id FROM alerts WHERE case_id = $1
+           SELECT transaction_id, $2, date_trunc('milliseconds', clock_timestamp()), 'analyst', $3, case_id, card_id
+           FROM alerts WHERE case_id = $1
            ON CONFLICT DO NOTHING RETURNING transaction_id, is_fraud, labeled_at, labeled_by`,
             [caseId, isFraud, actor.name],
           );

@@ -2,6 +2,7 @@ import type { IngestBatch, NewAlertEvent, PgStore } from '../../adapters/store-p
 import {
   type Alert,
   type EnrichedTransaction,
+  type Label,
   type Score,
   TOPICS,
   validators,
@@ -53,7 +54,8 @@ export function labelPublisher(bus: EventBus) {
 
 /**
  * The store's stream consumer: `enriched-transactions` (transaction + feature snapshot),
- * `scores` (decision, explanation, rule hits) and `alerts` (open or join cases), written in
+ * `scores` (decision, explanation, rule hits), `alerts` (open or join cases) and `labels`
+ * (ground truth from any source, for rule precision and the case view), written in
  * batches of one database transaction each, then committed (at-least-once; the store's
  * writes are idempotent per transaction_id, so a redelivery changes nothing).
  */
@@ -81,7 +83,7 @@ export class StoreIngestion {
   async start(): Promise<void> {
     this.#sub = await this.#o.bus.subscribe({
       groupId: this.#o.groupId ?? 'console-store',
-      topics: [TOPICS.enriched, TOPICS.scores, TOPICS.alerts],
+      topics: [TOPICS.enriched, TOPICS.scores, TOPICS.alerts, TOPICS.labels],
       from: this.#o.from ?? 'earliest',
       maxBatchSize: this.#o.maxBatchSize ?? 500,
     });
@@ -155,6 +157,7 @@ export class StoreIngestion {
     const transactions: EnrichedTransaction[] = [];
     const decisions: Score[] = [];
     const alerts: Alert[] = [];
+    const labels: { key: string | null; label: Label }[] = [];
     for (const r of records) {
       let v: unknown;
       try {
@@ -172,6 +175,9 @@ export class StoreIngestion {
       } else if (r.topic === TOPICS.alerts && validators.alert(v)) {
         alerts.push(v as Alert);
         ok = true;
+      } else if (r.topic === TOPICS.labels && validators.label(v)) {
+        labels.push({ key: r.key, label: v as Label });
+        ok = true;
       }
       if (!ok) {
         this.counters.invalid++;
@@ -180,6 +186,6 @@ export class StoreIngestion {
         );
       }
     }
-    return { transactions, decisions, alerts };
+    return { transactions, decisions, alerts, labels };
   }
 }

@@ -176,6 +176,21 @@ describe('console API on PostgreSQL (DATABASE_URL)', () => {
     expect(await store.labelsFor(e.alert.transaction_id)).toEqual([
       expect.objectContaining({ is_fraud: true, published_at: expect.any(Date) }),
     ]);
+    // Labels from other sources on the topic are stored too (already published: never re-sent);
+    // a chargeback on the same card lands after our own label came back, which is not duplicated.
+    const chargeback = {
+      transaction_id: e.alert.transaction_id,
+      is_fraud: true,
+      labeled_at: '2026-01-02T03:04:05.000Z',
+      source: 'chargeback',
+    };
+    await bus.publish(TOPICS.labels, [{ key: 'card_api_1', value: JSON.stringify(chargeback) }]);
+    const stored = await waitFor(async () => {
+      const rows = await store.labelsFor(e.alert.transaction_id);
+      return rows.some((l) => l['source'] === 'chargeback') && rows;
+    });
+    expect(stored.map((l) => l['source']).sort()).toEqual(['analyst', 'chargeback']);
+    expect(stored.every((l) => l['published_at'] instanceof Date)).toBe(true);
     const again = await app.inject({
       method: 'POST',
       url: `/v1/cases/${alert.case_id}/verdict`,

@@ -41,7 +41,7 @@ describe('PostgreSQL console store (DATABASE_URL)', () => {
     expect(first.alerts[1]!.case_id).toBe(first.alerts[0]!.case_id);
     // At-least-once redelivery of the same batch changes nothing and announces nothing.
     const again = await store.ingest(batch);
-    expect(again).toMatchObject({ decisions: 0, alerts: [] });
+    expect(again).toMatchObject({ decisions: 0, labels: 0, alerts: [] });
     const c = await store.getCaseRow(first.alerts[0]!.case_id);
     expect(c).toMatchObject({ status: 'open', alert_count: 2, priority: 1, queue: 'blocked' });
   });
