@@ -25,4 +25,6 @@ export {
   ModelWatcher,
   type ModelWatcherOptions,
   modelEvent,
+  type PlatformModelsOptions,
+  startModelWatchers,
 } from './watch.ts';

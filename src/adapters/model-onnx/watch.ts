@@ -68,9 +68,12 @@ export class ModelWatcher {
     this.options = options;
   }
 
-  /** Loads the model now (throws if it cannot), then starts polling and listening. */
-  async start(): Promise<OnnxModel | null> {
-    await this.check(true);
+  /**
+   * Loads the model now, then starts polling and listening. With `failFast` (default) a model
+   * that cannot load throws; without, the error goes to `onError` and the watcher keeps trying.
+   */
+  async start(options: { failFast?: boolean } = {}): Promise<OnnxModel | null> {
+    await this.check(options.failFast ?? true);
     const every = this.options.intervalMs ?? 30_000;
     if (every > 0) {
       this.timer = setInterval(() => {
@@ -183,4 +186,60 @@ export class ModelWatcher {
 /** The message `bin/fraud models promote` publishes on the `models` topic. */
 export function modelEvent(name: string, alias: string, version: string): ModelEvent {
   return { type: MODEL_EVENT_TYPE, name, alias, version, at: new Date().toISOString() };
+}
+
+export interface PlatformModelsOptions {
+  /** Champion spec: `FRAUD_MODEL` (null = the shipped models/default). */
+  readonly champion: string | null;
+  /** Challenger spec, scored in shadow: `FRAUD_CHALLENGER_MODEL` (null = none). */
+  readonly challenger: string | null;
+  readonly championSlot: ModelSlot;
+  readonly challengerSlot: ModelSlot;
+  readonly bus?: EventBus;
+  /** Registry / file poll period. Default 30 000 ms. */
+  readonly intervalMs?: number;
+  readonly loadOptions?: LoadModelOptions;
+  readonly onSwap?: (role: 'champion' | 'challenger', previous: string | null, next: string | null) => void;
+  readonly onError?: (role: 'champion' | 'challenger', err: unknown) => void;
+}
+
+/**
+ * Loads and watches the champion and (optionally) the challenger for one platform instance.
+ * A model named explicitly that cannot load fails the start (a misconfiguration must be loud);
+ * the shipped default that cannot load (e.g. a feature set mismatch) is reported and the
+ * instance runs without a model (decisions fall back to rules and review) until a valid one
+ * appears.
+ */
+export async function startModelWatchers(options: PlatformModelsOptions): Promise<{ stop(): Promise<void> }> {
+  const watchers: ModelWatcher[] = [];
+  const roles = [
+    ['champion', options.champion, options.championSlot],
+    ['challenger', options.challenger, options.challengerSlot],
+  ] as const;
+  for (const [role, spec, slot] of roles) {
+    if (role === 'challenger' && spec === null) continue;
+    const watcher = new ModelWatcher({
+      spec,
+      slot,
+      bus: options.bus,
+      intervalMs: options.intervalMs,
+      loadOptions: options.loadOptions,
+      onSwap: (a, b) => options.onSwap?.(role, a, b),
+      onError: (err) => options.onError?.(role, err),
+    });
+    try {
+      // The default keeps being watched after a failed load: a retrained model dropped in
+      // place is picked up without a restart.
+      await watcher.start({ failFast: spec !== null });
+    } catch (err) {
+      await Promise.all(watchers.map((w) => w.stop()));
+      throw err;
+    }
+    watchers.push(watcher);
+  }
+  return {
+    async stop() {
+      await Promise.all(watchers.map((w) => w.stop()));
+    },
+  };
 }

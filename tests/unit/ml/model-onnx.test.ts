@@ -8,6 +8,7 @@ import {
   ModelWatcher,
   modelEvent,
   type OnnxModel,
+  startModelWatchers,
 } from '../../../src/adapters/model-onnx/index.ts';
 import { TOPICS } from '../../../src/core/contracts/index.ts';
 import { isFraudError } from '../../../src/core/errors/index.ts';
@@ -253,6 +254,57 @@ describe('ModelWatcher: hot swap without restart', () => {
     } finally {
       await bus.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('startModelWatchers: an explicit bad model fails the start; a bad default is reported and skipped', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'model-root-'));
+    try {
+      // A "shipped default" trained on another feature set than the platform computes.
+      cpSync(join(FIXTURES, 'xgboost'), join(root, 'models', 'default'), { recursive: true });
+      const champion: { current: OnnxModel | null } = { current: null };
+      const challenger: { current: OnnxModel | null } = { current: null };
+      const errors: string[] = [];
+      const w = await startModelWatchers({
+        champion: null,
+        challenger: null,
+        championSlot: champion,
+        challengerSlot: challenger,
+        intervalMs: 0,
+        loadOptions: { root },
+        onError: (role, err) => errors.push(`${role}: ${(err as Error).message}`),
+      });
+      expect(champion.current).toBeNull();
+      expect(errors.length).toBe(1);
+      expect(errors[0]).toMatch(/^champion: .*feature set fs-test/);
+      await w.stop();
+
+      await expect(
+        startModelWatchers({
+          champion: join(FIXTURES, 'logreg'),
+          challenger: null,
+          championSlot: champion,
+          challengerSlot: challenger,
+          intervalMs: 0,
+          loadOptions: { root },
+        }),
+      ).rejects.toThrow(/feature set fs-test/);
+
+      const ok = await startModelWatchers({
+        champion: null,
+        challenger: join(FIXTURES, 'logreg'),
+        championSlot: champion,
+        challengerSlot: challenger,
+        intervalMs: 0,
+        loadOptions: { root, featureNames: parity('xgboost').feature_names, featureSetVersion: 'fs-test' },
+      });
+      expect(champion.current?.version).toMatch(/^xgboost-/);
+      expect(challenger.current?.version).toMatch(/^logreg-/);
+      await ok.stop();
+      await champion.current?.close();
+      await challenger.current?.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
