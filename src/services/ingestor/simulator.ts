@@ -32,6 +32,7 @@ export const SCENARIOS = [
   'compromised_merchant',
   'amount_outlier',
   'impossible_travel',
+  'friendly_fraud',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -44,12 +45,13 @@ type LegitNoise = (typeof REVIEWED_LEGIT_SCENARIOS)[number];
 
 /** Default share of fraudulent transactions by scenario. */
 export const DEFAULT_SCENARIO_MIX: Readonly<Record<Scenario, number>> = {
-  card_testing: 0.25,
-  account_takeover: 0.15,
-  fraud_ring: 0.2,
-  compromised_merchant: 0.15,
+  card_testing: 0.23,
+  account_takeover: 0.14,
+  fraud_ring: 0.19,
+  compromised_merchant: 0.14,
   amount_outlier: 0.1,
-  impossible_travel: 0.15,
+  impossible_travel: 0.12,
+  friendly_fraud: 0.08,
 };
 
 /** Expected fraudulent transactions per episode, used to turn shares into episode rates. */
@@ -60,6 +62,7 @@ const FRAUDS_PER_EPISODE: Readonly<Record<Scenario, number>> = {
   compromised_merchant: 10,
   amount_outlier: 1.2,
   impossible_travel: 2,
+  friendly_fraud: 1,
 };
 
 /** Median chargeback delay in days per scenario (issuers spot card testing faster than a ring). */
@@ -70,6 +73,7 @@ const CHARGEBACK_MEDIAN_DAYS: Readonly<Record<Scenario, number>> = {
   amount_outlier: 12,
   compromised_merchant: 15,
   fraud_ring: 20,
+  friendly_fraud: 30,
 };
 
 export interface SimulatorOptions {
@@ -101,7 +105,10 @@ export interface SimulatorOptions {
   readonly idPrefix?: string;
   /** Share of reviewed legitimate look-alikes (travel, big purchase, new device) that get a label. Default 0.3. */
   readonly reviewedLegitRate?: number;
-  /** Share of fraud transactions per scenario (normalised). Default DEFAULT_SCENARIO_MIX. */
+  /**
+   * Share of fraud transactions per scenario (normalised). Scenarios left out get none, so
+   * `{ fraud_ring: 1 }` simulates rings only. Default DEFAULT_SCENARIO_MIX.
+   */
   readonly scenarioMix?: Partial<Record<Scenario, number>>;
 }
 
@@ -246,10 +253,17 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const idPrefix = options.idPrefix ?? 'tx_';
   const reviewedLegitRate = options.reviewedLegitRate ?? 0.3;
   const startMs = toMs(options.start);
-  const mixRaw = { ...DEFAULT_SCENARIO_MIX, ...options.scenarioMix };
-  const mixTotal = SCENARIOS.reduce((s, k) => s + Math.max(0, mixRaw[k]), 0);
+  const mixRaw: Record<Scenario, number> = options.scenarioMix
+    ? {
+        ...(Object.fromEntries(SCENARIOS.map((k) => [k, 0])) as Record<Scenario, number>),
+        ...options.scenarioMix,
+      }
+    : { ...DEFAULT_SCENARIO_MIX };
+  const mixTotal = SCENARIOS.reduce((s, k) => s + Math.max(0, mixRaw[k] ?? 0), 0);
+  if (fraudRate > 0 && !(mixTotal > 0))
+    throw new RangeError('scenarioMix must give some scenario a positive share');
   const scenarioMix = Object.fromEntries(
-    SCENARIOS.map((k) => [k, Math.max(0, mixRaw[k]) / (mixTotal || 1)]),
+    SCENARIOS.map((k) => [k, Math.max(0, mixRaw[k] ?? 0) / (mixTotal || 1)]),
   ) as Record<Scenario, number>;
 
   const population = buildPopulation(new Rng(seed, 0), customerCount, merchantCount);
@@ -416,7 +430,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const labelFor = (tx: Transaction, t: number, scenario: Scenario): Label => {
     // Ground truth arrives late: 20% through analysts within days, the rest as chargebacks
     // 1-60 days later (log-normal, right-skewed, per-scenario median).
-    const analyst = rng.chance(0.2);
+    // First-party (friendly) fraud looks like the customer because it is the customer: only the
+    // dispute reveals it, late.
+    const analyst = scenario !== 'friendly_fraud' && rng.chance(0.2);
     const days = analyst
       ? rng.uniform(0.1, 3)
       : Math.min(60, Math.max(1, rng.logNormal(CHARGEBACK_MEDIAN_DAYS[scenario], 0.7)));
@@ -488,9 +504,12 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const accountTakeover = (t: number) => {
     const c = drawCustomer();
     const device = freshDevice();
-    // "New device, new country": the attacker connects from abroad or through a hosting range.
+    // "New device, new country": the attacker connects from abroad or through a hosting range,
+    // or (40%) through a residential proxy in the victim's own country, which hides the country.
     let origin = attackerIp();
-    for (let k = 0; k < 5 && origin.country === c.country && !origin.hosting; k++) origin = attackerIp();
+    if (rng.chance(0.4))
+      origin = { ip: randomIp(rng, c.country.ipRanges), country: c.country, hosting: false };
+    else for (let k = 0; k < 5 && origin.country === c.country && !origin.hosting; k++) origin = attackerIp();
     let at = t;
     for (let k = rng.int(1, 4); k > 0; k--) {
       at += rng.uniform(2, 40) * MINUTE * timeScale;
@@ -571,17 +590,23 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const harvest = (c: Customer, card: string, t: number) => {
     const device = freshDevice();
     let at = t + rng.uniform(2, 30) * DAY * timeScale;
+    // Buyers of a breached card dump often blend in: half connect through a proxy in the card
+    // holder's country, and not every purchase is in a cash-out category.
+    const proxied = rng.chance(0.5);
     for (let k = rng.int(1, 3); k > 0; k--) {
-      const origin = attackerIp();
+      const origin = proxied ? { ip: randomIp(rng, c.country.ipRanges), country: c.country } : attackerIp();
       const country = rng.chance(0.6) ? c.country.code : origin.country.code;
-      const merchant = merchantIn(country, rng.pick(CASH_OUT_CATEGORIES));
+      const category = rng.chance(0.6)
+        ? rng.pick(CASH_OUT_CATEGORIES)
+        : rng.pick(['retail', 'fashion', 'travel']);
+      const merchant = merchantIn(country, category);
       plan({
         time: at,
         scenario: 'compromised_merchant',
         customer: c.index,
         card,
         merchant,
-        amountUsd: c.typicalUsd * rng.uniform(2, 8) + 20,
+        amountUsd: c.typicalUsd * rng.uniform(1.5, 5) + 10,
         cardPresent: false,
         device,
         ip: origin.ip,
@@ -657,6 +682,30 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
   };
 
+  /**
+   * First-party ("friendly") fraud: the customer buys online from their own phone and home
+   * connection, then disputes the charge. Behaviourally legitimate; only the late chargeback
+   * labels it. It bounds what any model can reach, as it does in real portfolios.
+   */
+  const friendlyFraud = (t: number) => {
+    const c = drawCustomer();
+    const merchant = rng.chance(0.5)
+      ? rng.pick(c.favourites)
+      : merchantIn(c.country.code, rng.pick(['electronics', 'fashion', 'travel', 'retail', 'digital_goods']));
+    const factor = CATEGORIES[merchants[merchant]!.categoryIndex]!.amountFactor;
+    plan({
+      time: t + rng.uniform(1, 240) * MINUTE * timeScale,
+      scenario: 'friendly_fraud',
+      customer: c.index,
+      card: cardOf(c),
+      merchant,
+      amountUsd: c.typicalUsd * factor * rng.uniform(1, 3),
+      cardPresent: false,
+      device: c.devices[c.devices.length - 1]!,
+      ip: rng.chance(0.6) ? c.homeIp : randomIp(rng, c.country.ipRanges),
+    });
+  };
+
   const episodes: Record<Scenario, (t: number) => void> = {
     card_testing: cardTesting,
     account_takeover: accountTakeover,
@@ -664,6 +713,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     compromised_merchant: compromiseMerchant,
     amount_outlier: amountOutlier,
     impossible_travel: impossibleTravel,
+    friendly_fraud: friendlyFraud,
   };
 
   const maybeStartEpisode = (t: number) => {
@@ -742,16 +792,16 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       amountUsd *= rng.uniform(5, 15); // the new laptop, the family holiday
       noise = 'legit_big_purchase';
     }
-    if (rng.chance(0.0005)) {
-      c.devices.push(freshDevice()); // a new phone
+    if (rng.chance(0.002)) {
+      c.devices.push(freshDevice()); // a new phone, laptop or browser
       noise = 'legit_new_device';
     }
     const cardPresent = rng.chance(mc.cardPresent);
     const device = rng.chance(0.85) ? c.devices[c.devices.length - 1]! : rng.pick(c.devices);
     let ip: string;
     if (away) ip = randomIp(rng, here.ipRanges);
-    else if (rng.chance(0.01))
-      ip = randomIp(rng, [rng.pick(HOSTING_RANGES).range]); // corporate VPN
+    else if (rng.chance(0.02))
+      ip = randomIp(rng, [rng.pick(HOSTING_RANGES).range]); // VPN, corporate or private
     else ip = rng.chance(0.6) ? c.homeIp : randomIp(rng, c.country.ipRanges);
     if (away && tripNotReviewed[c.index]) {
       tripNotReviewed[c.index] = 0;

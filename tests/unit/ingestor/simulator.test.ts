@@ -184,8 +184,9 @@ describe('simulated history at scale', () => {
     expect(legitShared.length).toBeGreaterThan(0);
   });
 
-  it('account takeover: new device, foreign or hosting IP, large amount', () => {
+  it('account takeover: new device, mostly a foreign or hosting IP, large amount', () => {
     const ato = fraud.filter((e) => e.scenario === 'account_takeover');
+    let disguised = 0;
     for (const e of ato) {
       const t = e.transaction;
       const history = events.filter(
@@ -194,8 +195,28 @@ describe('simulated history at scale', () => {
       );
       expect(history.some((x) => x.transaction.device_id === t.device_id)).toBe(false);
       const ip = simulatedIpInfo(t.ip_address)!;
-      expect(ip.hosting || ip.country !== home.get(t.customer_id)).toBe(true);
+      if (!ip.hosting && ip.country === home.get(t.customer_id)) disguised++;
       expect(t.amount / COUNTRY.get(t.merchant_country)!.perUsd).toBeGreaterThanOrEqual(149);
+    }
+    // 40% of attackers hide behind a residential proxy in the victim's country.
+    expect(disguised / ato.length).toBeGreaterThan(0.2);
+    expect(disguised / ato.length).toBeLessThan(0.6);
+  });
+
+  it("friendly fraud: the customer's own device and home country, labelled only by a late chargeback", () => {
+    const friendly = fraud.filter((e) => e.scenario === 'friendly_fraud');
+    expect(friendly.length).toBeGreaterThan(50);
+    const devices = new Map<string, Set<string>>();
+    for (const e of events) {
+      if (e.scenario !== null) continue;
+      const set = devices.get(e.transaction.customer_id) ?? new Set();
+      set.add(e.transaction.device_id);
+      devices.set(e.transaction.customer_id, set);
+    }
+    for (const e of friendly) {
+      expect(devices.get(e.transaction.customer_id)?.has(e.transaction.device_id)).toBe(true);
+      expect(simulatedIpInfo(e.transaction.ip_address)!.country).toBe(home.get(e.transaction.customer_id));
+      expect(e.label!.source).toBe('chargeback');
     }
   });
 
@@ -283,5 +304,13 @@ describe('live mode', () => {
 
   it('rejects a fraud rate outside [0, 0.5]', () => {
     expect(() => createSimulator({ fraudRate: 0.9 })).toThrow(/fraudRate/);
+  });
+});
+
+describe('scenario mix', () => {
+  it('simulates only the scenarios named in scenarioMix', () => {
+    const events = draw(20_000, { seed: 2, fraudRate: 0.05, scenarioMix: { fraud_ring: 1 } });
+    const scenarios = new Set(events.filter((e) => e.scenario).map((e) => e.scenario));
+    expect([...scenarios]).toEqual(['fraud_ring']);
   });
 });
