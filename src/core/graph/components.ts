@@ -83,6 +83,10 @@ export interface ComponentAnalysis {
   /** Hub node ids that were excluded. */
   readonly hubs: string[];
   readonly components: number;
+  /** Every component's members (hubs excluded), for rebuilding live sets without re-deriving them. */
+  readonly groups: string[][];
+  /** Shared (side > 1) Devices and IPs that link their neighbours. */
+  readonly linking: string[];
 }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -299,5 +303,20 @@ export function analyzeComponents(
     }
   }
   rings.sort((a, b) => b.score - a.score || b.size - a.size || (a.ring_id < b.ring_id ? -1 : 1));
-  return { rings, cardClusterSize, cardRingScore, cardRing, hubs: hubs.sort(), components: groups.size };
+  const linking: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = kind[i] as number;
+    if ((k === 1 || k === 3) && links[i] && (down[i]?.length ?? 0) > 1) linking.push(names[i] as string);
+  }
+  const groupNames = [...groups.values()].map((g) => g.map((i) => names[i] as string));
+  return {
+    rings,
+    cardClusterSize,
+    cardRingScore,
+    cardRing,
+    hubs: hubs.sort(),
+    components: groups.size,
+    groups: groupNames,
+    linking,
+  };
 }

@@ -559,7 +559,7 @@ export class IdentityGraph {
       ...options,
     });
     this.applyAnalysis(result.cardClusterSize, result.cardRingScore, result.cardRing);
-    this.rebuildSets();
+    this.rebuildSets(result);
     return result;
   }
 
@@ -573,28 +573,22 @@ export class IdentityGraph {
     this.ringOverlay = ring;
   }
 
-  /** Rebuilds the live union-find exactly, with today's counts (same rules as analyzeComponents). */
-  private rebuildSets(): void {
+  /** Resets the live union-find to the analysis's exact components (same rules, today's counts). */
+  private rebuildSets(result: ComponentAnalysis): void {
     this.parent.clear();
     this.rootCards.clear();
-    for (const id of this.identityNodes()) this.makeSet(id, id.startsWith('Card:') ? 1 : 0);
     this.strong.clear();
-    for (const [customer, cards] of this.customers) {
-      if (cards.size > this.hubDegree) continue;
-      for (const c of cards.keys()) this.link(nodeId('Customer', customer), nodeId('Card', c));
+    for (const group of result.groups) {
+      const rep = group[0] as string;
+      let cards = 0;
+      for (const m of group) {
+        this.parent.set(m, rep);
+        if (m.startsWith('Card:')) cards++;
+      }
+      this.rootCards.set(rep, cards);
     }
-    for (const [device, d] of this.devices) {
-      const n = d.cards.size;
-      if (n > this.hubDegree || (n > 1 && this.deviceCustomers(device).size < this.minShared)) continue;
-      if (n > 1) this.strong.add(nodeId('Device', device));
-      for (const c of d.cards.keys()) this.link(nodeId('Device', device), nodeId('Card', c));
-    }
-    for (const [ip, devices] of this.ips) {
-      const n = devices.size;
-      if (n > this.hubDegree || (n > 1 && this.ipCustomers(ip).size < this.minShared)) continue;
-      if (n > 1) this.strong.add(nodeId('IP', ip));
-      for (const d of devices.keys()) this.link(nodeId('IP', ip), nodeId('Device', d));
-    }
+    for (const hub of result.hubs) this.makeSet(hub, 0);
+    for (const id of result.linking) this.strong.add(id);
   }
 
   has(ref: EntityRef): boolean {
