@@ -1,7 +1,13 @@
 import type { Decision, RuleHit } from '../contracts/index.ts';
 import { ENTITY_FIELD, type ListEntry, type ListLookup, ListStore } from '../lists/index.ts';
-import { type CompiledRule, type CompiledRuleSet, T } from '../rules/compile.ts';
-import { type EvalContext, evalContext, type Scalar } from '../rules/fields.ts';
+import { type CompiledRule, type CompiledRuleSet, type GateTable, gateOpen, T } from '../rules/compile.ts';
+import {
+  type EvalContext,
+  type EvalScratch,
+  evalContext,
+  evalScratch,
+  type Scalar,
+} from '../rules/fields.ts';
 import type { PolicySpec } from '../rules/spec.ts';
 import type { DecisionFacts, DecisionOutcome, DecisionPolicy } from './types.ts';
 
@@ -36,6 +42,7 @@ export class CompiledPolicy implements DecisionPolicy {
   /** The original source text, served by `GET /v1/rules` and re-published on deploy. */
   readonly source: string;
   readonly file: string;
+  private readonly scratch: EvalScratch;
 
   constructor(
     ruleSet: CompiledRuleSet,
@@ -50,17 +57,18 @@ export class CompiledPolicy implements DecisionPolicy {
     this.lists = lists;
     this.source = source;
     this.file = file;
+    this.scratch = evalScratch(ruleSet.graphSlots.length);
     Object.freeze(this);
   }
 
   decide(facts: DecisionFacts): DecisionOutcome {
     const now = facts.now ?? Date.now();
-    const ctx: EvalContext = evalContext(facts, now, this.ruleSet.graphSlots);
+    const ctx: EvalContext = evalContext(facts, now, this.ruleSet.graphSlots, this.scratch);
     const { thresholds, lists: listPolicy } = this.policy;
     const missingSignals: string[] = [];
     if (facts.modelScore === null) missingSignals.push('model');
     if (facts.graph === undefined) missingSignals.push('graph');
-    const shadowHits = evaluate(this.ruleSet.shadow, ctx, true, undefined);
+    const shadowHits = evaluate(this.ruleSet.shadow, this.ruleSet.shadowGates, ctx, true, undefined);
     const model = facts.modelScore;
 
     if (listPolicy.allow === 'approve') {
@@ -78,7 +86,7 @@ export class CompiledPolicy implements DecisionPolicy {
     }
 
     const fired: CompiledRule[] = [];
-    const ruleHits = evaluate(this.ruleSet.live, ctx, false, fired);
+    const ruleHits = evaluate(this.ruleSet.live, this.ruleSet.liveGates, ctx, false, fired);
     let contribution = 0;
     let terminal: RuleHit | undefined;
     let terminalRule: CompiledRule | undefined;
@@ -163,12 +171,14 @@ export class CompiledPolicy implements DecisionPolicy {
 /** Evaluates rules in order; `fired` (if given) receives each hit's rule, index-aligned. */
 function evaluate(
   rules: readonly CompiledRule[],
+  gates: GateTable,
   ctx: EvalContext,
   shadow: boolean,
   fired: CompiledRule[] | undefined,
 ): RuleHit[] {
   const hits: RuleHit[] = [];
   for (let i = 0; i < rules.length; i++) {
+    if (!gateOpen(gates, i, ctx)) continue;
     const rule = rules[i]!;
     if (rule.test(ctx) !== T) continue;
     const values: Record<string, Scalar> = {};

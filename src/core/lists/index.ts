@@ -26,6 +26,16 @@ export const ENTITY_FIELD: Readonly<Record<ListEntity, keyof Transaction>> = Obj
   country: 'merchant_country',
 });
 
+/** One literal-property getter per entity (a shared `tx[field]` is a megamorphic keyed load). */
+const ENTITY_VALUE: Readonly<Record<ListEntity, (tx: Transaction) => string>> = {
+  card: (tx) => tx.card_id,
+  customer: (tx) => tx.customer_id,
+  device: (tx) => tx.device_id,
+  ip: (tx) => tx.ip_address,
+  merchant: (tx) => tx.merchant_id,
+  country: (tx) => tx.merchant_country,
+};
+
 export interface ListEntry {
   readonly kind: ListKind;
   readonly entity: ListEntity;
@@ -186,9 +196,13 @@ export class ListStore implements ListLookup {
     now: number,
     entities: readonly ListEntity[] = LIST_ENTITIES,
   ): ListEntry | undefined {
-    for (const entity of entities) {
-      const hit = this.find(kind, entity, String(tx[ENTITY_FIELD[entity]]), now);
-      if (hit) return hit;
+    // Most deployments have few or no allow entries: skip the six lookups entirely.
+    if (this.sizes[kind] === 0) return undefined;
+    const tables = this.maps[kind];
+    for (let i = 0; i < entities.length; i++) {
+      const entity = entities[i]!;
+      const s = tables[entity].get(ENTITY_VALUE[entity](tx));
+      if (s !== undefined && s.expiresAt > now) return s.entry;
     }
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ListLookup, ListStore } from '../lists/index.ts';
+import { LIST_ENTITIES, type ListLookup, ListStore } from '../lists/index.ts';
 import {
   type Catalogue,
   type EvalContext,
@@ -31,6 +31,55 @@ export interface CompiledRule {
   readonly reads: readonly FieldRef[];
   /** The rule reads at least one graph signal. */
   readonly usesGraph: boolean;
+  /** A numeric condition the rule cannot fire without (see `GateTable`), if it has one. */
+  readonly gate: Gate | null;
+}
+
+/**
+ * A rule's gate: one numeric comparison with a constant that must hold for the rule to fire
+ * (the rule's whole condition, or a member of its top-level `all`). Under three-valued logic a
+ * FALSE or UNKNOWN gate means the rule cannot fire, so the policy tests every gate in one tight
+ * loop over typed arrays — no calls — and runs the rule's closures only when its gate holds.
+ * Most rules fail on their first condition, so most never cost a call.
+ */
+export interface Gate {
+  /** 1 feature, 2 graph slot, 3 model score, 4 tx.amount. */
+  readonly src: number;
+  readonly idx: number;
+  /** 0 lt, 1 lte, 2 gt, 3 gte, 4 eq, 5 ne, 6 between [a, b]. */
+  readonly op: number;
+  readonly a: number;
+  readonly b: number;
+}
+
+/** The gates of a rule list, column-wise; `src[i] === 0` means rule i has no gate. */
+export interface GateTable {
+  readonly src: Int8Array;
+  readonly idx: Int32Array;
+  readonly op: Int8Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+}
+
+const GATE_OPS: Readonly<Record<string, number>> = { lt: 0, lte: 1, gt: 2, gte: 3, eq: 4, ne: 5 };
+
+function gateTable(rules: readonly CompiledRule[]): GateTable {
+  const t = {
+    src: new Int8Array(rules.length),
+    idx: new Int32Array(rules.length),
+    op: new Int8Array(rules.length),
+    a: new Float64Array(rules.length),
+    b: new Float64Array(rules.length),
+  };
+  rules.forEach((r, i) => {
+    if (!r.gate) return;
+    t.src[i] = r.gate.src;
+    t.idx[i] = r.gate.idx;
+    t.op[i] = r.gate.op;
+    t.a[i] = r.gate.a;
+    t.b[i] = r.gate.b;
+  });
+  return t;
 }
 
 export interface CompiledRuleSet {
@@ -44,6 +93,8 @@ export interface CompiledRuleSet {
   readonly shadow: readonly CompiledRule[];
   /** Graph signals the set reads, in `EvalContext.graphValues` order. */
   readonly graphSlots: readonly string[];
+  readonly liveGates: GateTable;
+  readonly shadowGates: GateTable;
 }
 
 /** Content hash of the normalised set: positions and formatting do not change the version. */
@@ -76,7 +127,13 @@ export function compileRuleSet(spec: RuleSetSpec, catalogue: Catalogue, lists: L
     };
     const test = compileCondition(rule.when, use, lists);
     const all = [...reads.values()];
-    return { spec: rule, test, reads: all, usesGraph: all.some((f) => f.ns === 'graph') };
+    return {
+      spec: rule,
+      test,
+      reads: all,
+      usesGraph: all.some((f) => f.ns === 'graph'),
+      gate: findGate(rule.when, ref),
+    };
   };
 
   const enabled = spec.rules
@@ -85,13 +142,17 @@ export function compileRuleSet(spec: RuleSetSpec, catalogue: Catalogue, lists: L
     .sort((a, b) => b.r.priority - a.r.priority || a.i - b.i)
     .map(({ r }) => compileRule(r));
   const hash = contentHash(spec);
+  const live = spec.shadow ? [] : enabled.filter((r) => !r.spec.shadow);
+  const shadow = spec.shadow ? enabled : enabled.filter((r) => r.spec.shadow);
   return {
     spec,
     hash,
     graphSlots: [...graphSlots.keys()],
     version: `${spec.label}+${hash.slice(0, 12)}`,
-    live: spec.shadow ? [] : enabled.filter((r) => !r.spec.shadow),
-    shadow: spec.shadow ? enabled : enabled.filter((r) => r.spec.shadow),
+    live,
+    shadow,
+    liveGates: gateTable(live),
+    shadowGates: gateTable(shadow),
   };
 }
 
@@ -204,13 +265,20 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
     case 'list': {
       const kind = c.kind;
       const getters = c.entities.map((e) => TX_GETTERS[ENTITY_GETTER[e]]);
+      const memo = c.entities.map((e) => (kind === 'allow' ? 0 : 6) + LIST_ENTITIES.indexOf(e));
       if (lists instanceof ListStore) {
         // The store keeps its tables for life (a reload refills them), so bind them now.
         const tables = c.entities.map((e) => lists.table(kind, e));
         return (ctx) => {
           for (let i = 0; i < tables.length; i++) {
-            const slot = tables[i]!.get(getters[i]!(ctx.tx) as string);
-            if (slot !== undefined && slot.expiresAt > ctx.now) return T;
+            const m = memo[i]!;
+            let known = ctx.listMemo[m]!;
+            if (known === 0) {
+              const slot = tables[i]!.get(getters[i]!(ctx.tx) as string);
+              known = slot !== undefined && slot.expiresAt > ctx.now ? 2 : 1;
+              ctx.listMemo[m] = known;
+            }
+            if (known === 2) return T;
           }
           return F;
         };
@@ -223,6 +291,72 @@ function compileCondition(c: Condition, use: (path: string) => FieldRef, lists: 
         return F;
       };
     }
+  }
+}
+
+function findGate(c: Condition, ref: (path: string) => FieldRef): Gate | null {
+  if (c.op === 'all') {
+    for (const child of flatten(c)) {
+      const g = findGate(child, ref);
+      if (g) return g;
+    }
+    return null;
+  }
+  if (c.op !== 'cmp' && c.op !== 'between') return null;
+  if (c.op === 'cmp' && !('const' in c.value && typeof c.value.const === 'number')) return null;
+  const f = ref(c.field);
+  const src =
+    f.index !== undefined
+      ? 1
+      : f.graphSlot !== undefined
+        ? 2
+        : f.ns === 'model'
+          ? 3
+          : f.path === 'tx.amount'
+            ? 4
+            : 0;
+  if (src === 0) return null;
+  const idx = f.index ?? f.graphSlot ?? 0;
+  if (c.op === 'between') return { src, idx, op: 6, a: c.low, b: c.high };
+  return { src, idx, op: GATE_OPS[c.cmp]!, a: (c.value as { const: number }).const, b: 0 };
+}
+
+/** Whether rule `i`'s gate lets it through (TRUE), for rules that have one. */
+export function gateOpen(g: GateTable, i: number, ctx: EvalContext): boolean {
+  const src = g.src[i]!;
+  if (src === 0) return true;
+  let v: number;
+  switch (src) {
+    case 1:
+      v = ctx.features[g.idx[i]!]!;
+      break;
+    case 2:
+      v = ctx.graphValues[g.idx[i]!]!;
+      break;
+    case 3:
+      v = ctx.model ?? Number.NaN;
+      break;
+    default:
+      v = ctx.tx.amount;
+  }
+  // NaN = UNKNOWN: the rule cannot be TRUE, like FALSE.
+  if (Number.isNaN(v)) return false;
+  const a = g.a[i]!;
+  switch (g.op[i]) {
+    case 0:
+      return v < a;
+    case 1:
+      return v <= a;
+    case 2:
+      return v > a;
+    case 3:
+      return v >= a;
+    case 4:
+      return v === a;
+    case 5:
+      return v !== a;
+    default:
+      return v >= a && v <= g.b[i]!;
   }
 }
 

@@ -27,28 +27,44 @@ export interface EvalContext {
    * decision: a `graph[name]` per leaf would be a megamorphic keyed load on every rule.
    */
   readonly graphValues: Float64Array;
+  /** Memo of list lookups, so a list read by many rules is looked up once per decision. */
+  readonly listMemo: Int8Array;
   /** Epoch ms used for list expiry. */
   readonly now: number;
 }
 
-const NO_GRAPH_VALUES = new Float64Array(0);
+/**
+ * Per-policy scratch buffers reused by every decision. Safe because a decision is synchronous
+ * and nothing keeps the context after it returns (hits copy the values they record).
+ */
+export interface EvalScratch {
+  readonly graphValues: Float64Array;
+  /** Memo of list lookups per (kind, entity): 0 unknown, 1 absent, 2 present. */
+  readonly listMemo: Int8Array;
+}
+
+export function evalScratch(graphSlots: number): EvalScratch {
+  return { graphValues: new Float64Array(graphSlots), listMemo: new Int8Array(LIST_MEMO_SIZE) };
+}
+
+/** Two kinds × six entities. */
+export const LIST_MEMO_SIZE = 12;
 
 export function evalContext(
   facts: DecisionFacts,
   now: number,
   graphSlots: readonly string[] = [],
+  scratch: EvalScratch = evalScratch(graphSlots.length),
 ): EvalContext {
-  let graphValues = NO_GRAPH_VALUES;
+  const graphValues = scratch.graphValues;
   if (graphSlots.length > 0) {
-    graphValues = new Float64Array(graphSlots.length).fill(Number.NaN);
     const g = facts.graph;
-    if (g !== undefined) {
-      for (let i = 0; i < graphSlots.length; i++) {
-        const v = g[graphSlots[i]!];
-        if (typeof v === 'number') graphValues[i] = v;
-      }
+    for (let i = 0; i < graphSlots.length; i++) {
+      const v = g === undefined ? undefined : g[graphSlots[i]!];
+      graphValues[i] = typeof v === 'number' ? v : Number.NaN;
     }
   }
+  scratch.listMemo.fill(0);
   return {
     facts,
     tx: facts.transaction,
@@ -56,6 +72,7 @@ export function evalContext(
     model: facts.modelScore,
     graph: facts.graph,
     graphValues,
+    listMemo: scratch.listMemo,
     now,
   };
 }

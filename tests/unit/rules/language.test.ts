@@ -235,3 +235,61 @@ describe('conditions', () => {
     });
   });
 });
+
+describe('gates', () => {
+  it('skipping rules whose gate is not TRUE never changes which rules fire', async () => {
+    const { evalContext } = await import('../../../src/core/rules/fields.ts');
+    const { T } = await import('../../../src/core/rules/compile.ts');
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const leaves = [
+      () => `{ feature.card_txn_count_1h: { gte: ${Math.floor(rand() * 10)} } }`,
+      () =>
+        `{ feature.card_amount_avg_30d: { between: [${Math.floor(rand() * 5)}, ${5 + Math.floor(rand() * 5)}] } }`,
+      () => `{ graph.device_cards_24h: { gt: ${Math.floor(rand() * 4)} } }`,
+      () => `{ graph.ring_score: { ne: 0.5 } }`,
+      () => `{ model.score: { lt: ${rand().toFixed(2)} } }`,
+      () => `{ tx.amount: { lte: ${Math.floor(rand() * 3000)} } }`,
+      () => `{ not: { tx.card_present: true } }`,
+      () => `{ any: [ { tx.merchant_country: { in: [BR] } }, { feature.card_new_device: 1 } ] }`,
+    ];
+    const leaf = () => leaves[Math.floor(rand() * leaves.length)]!();
+    const lines = ['rules:'];
+    for (let i = 0; i < 80; i++) {
+      const when = rand() < 0.3 ? leaf() : `{ all: [ ${leaf()}, ${leaf()}, ${leaf()} ] }`;
+      lines.push(
+        `  - id: r${i}`,
+        `    when: ${when}`,
+        '    action: score',
+        '    contribution: 0.01',
+        `    reason: r${i}`,
+      );
+    }
+    const policy = compilePolicy(lines.join('\n'), 'g.yaml', { catalogue, lists: new ListStore() });
+    expect(policy.ruleSet.live.filter((r) => r.gate !== null).length).toBeGreaterThan(60);
+    for (let n = 0; n < 500; n++) {
+      const maybe = (x: number) => (rand() < 0.2 ? Number.NaN : x);
+      const f = facts(
+        {
+          amount: Math.floor(rand() * 3000) + 1,
+          card_present: rand() < 0.5,
+          merchant_country: rand() < 0.5 ? 'BR' : 'US',
+        },
+        [maybe(Math.floor(rand() * 10)), maybe(rand() * 10), maybe(rand() < 0.5 ? 1 : 0)],
+        {
+          modelScore: rand() < 0.2 ? null : rand(),
+          graph:
+            rand() < 0.2
+              ? undefined
+              : { device_cards_24h: Math.floor(rand() * 6), ring_score: rand() < 0.3 ? null : 0.5 },
+        },
+      );
+      const ctx = evalContext(f, 0, policy.ruleSet.graphSlots);
+      const expected = policy.ruleSet.live.filter((r) => r.test(ctx) === T).map((r) => r.spec.id);
+      expect(policy.decide(f).ruleHits.map((h) => h.rule_id)).toEqual(expected);
+    }
+  });
+});
