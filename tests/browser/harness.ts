@@ -242,11 +242,15 @@ export async function startHarness(options: { port?: number; host?: string } = {
     publish,
     seed,
     async close() {
-      await app.close();
-      await ingestion.stop();
-      await store.close();
-      await bus.close();
-      for (const c of cleanups.reverse()) await c();
+      try {
+        await app.close();
+        await ingestion.stop();
+        await store.close();
+        await bus.close();
+      } finally {
+        // The temporary database or data directory goes even if a step above failed.
+        for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      }
     },
   };
 }
@@ -288,7 +292,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       : null;
   const stop = async () => {
     if (timer) clearInterval(timer);
-    await h.close();
+    await h.close().catch((err: Error) => process.stderr.write(`close: ${err.message}\n`));
     process.exit(0);
   };
   process.on('SIGINT', stop);
