@@ -411,7 +411,12 @@ export function Cases({ me }) {
 // ------------------------------------------------------------------ case view
 
 export function CaseView({ id, me }) {
-  const { data: c, error, reload } = useData(`/v1/cases/${id}`, { liveOn: ['case'] });
+  const { data: c, error, reload } = useData(`/v1/cases/${id}`);
+  // Reload on changes to this case only: each unmasked view is an audited access.
+  useEffect(
+    () => onLive((type, e) => (type === 'case' || type === 'alert') && e.case_id === id && reload()),
+    [id, reload],
+  );
   const { data: graph } = useData(`/v1/cases/${id}/graph`);
   const [note, setNote] = useState('');
   const [actionError, setActionError] = useState(null);
