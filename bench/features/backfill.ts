@@ -1,5 +1,7 @@
 // Purpose: offline backfill throughput (tx/s, one core, streaming) and peak memory, JSONL in → CSV out.
-// Run: node bench/features/backfill.ts [--count 2000000]   (writes temp files under $TMPDIR, removed after)
+// Run: node bench/features/backfill.ts [--count 2000000] [--customers N]   (temp files under $TMPDIR, removed after)
+// The population defaults to count / 40 customers: the density of the acceptance run
+// (`bin/fraud simulate --count 200000` has 5,000 customers over 56 days, ~0.7 tx per customer-day).
 
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -10,11 +12,12 @@ import { createSimulator, transactionJson } from '../../src/services/ingestor/in
 import { flag, machine } from './common.ts';
 
 const count = flag('count', 2_000_000);
+const customers = flag('customers', Math.round(count / 40));
 const dir = mkdtempSync(join(tmpdir(), 'fraud-bench-backfill-'));
 const input = join(dir, 'history.jsonl');
 const labelsPath = join(dir, 'labels.csv');
 // Write the history streaming too: 2 million transactions never sit in memory.
-const sim = createSimulator({ seed: 7, count });
+const sim = createSimulator({ seed: 7, count, customers });
 const ws = createWriteStream(input);
 const labels: string[] = ['transaction_id,is_fraud,labeled_at,scenario'];
 let chunk = '';
@@ -51,6 +54,7 @@ console.log(
     bench: 'features/backfill',
     machine: machine(),
     transactions: result.transactions,
+    customers,
     input_mb: Math.round(statSync(input).size / 1e6),
     output_mb: Math.round(statSync(join(dir, 'features.csv')).size / 1e6),
     seconds: Number((result.elapsedMs / 1000).toFixed(2)),

@@ -210,6 +210,9 @@ export async function createRedisFeatureStore(
     enableAutoPipelining: false,
     ...options.redis,
   });
+  // Connection errors surface on the commands (FRAUD_DEPENDENCY_UNAVAILABLE, retryable) and
+  // ioredis reconnects by itself; the event only needs a listener so it is not re-thrown.
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.ping();
