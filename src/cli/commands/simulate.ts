@@ -5,7 +5,7 @@ import { type Command, numberFlag, parseFlags } from '../command.ts';
 const usage = `Usage: bin/fraud simulate [options]
 
 Generates seeded synthetic card transactions with labelled fraud scenarios (card testing,
-account takeover, fraud ring, compromised merchant, amount outlier, impossible travel).
+account takeover, fraud ring, compromised merchant, amount outlier, impossible travel, friendly fraud).
 
 History mode (--out): writes an event-time-ordered JSONL history and its labels CSV.
   bin/fraud simulate --count 300000 --seed 11 --out /tmp/h.jsonl
