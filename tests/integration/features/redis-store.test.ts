@@ -14,6 +14,7 @@ import {
   replayOnline,
   simulatedHistory,
 } from '../../unit/features/parity-harness.ts';
+import { featureStoreContract } from '../../unit/features/store-contract.ts';
 
 // Real Redis (started by .ci/run or `bin/fraud infra up redis`); never mocked.
 const REDIS_URL = process.env['REDIS_URL'];
@@ -57,6 +58,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await dropKeys(`test:fs:${run}:`);
   for (const s of stores) await s.close();
+});
+
+let contractRun = 0;
+featureStoreContract('redis', async () => {
+  const s = await createRedisFeatureStore(url, { keyPrefix: `test:fs:${run}:contract${contractRun++}` });
+  stores.push(s);
+  return s;
 });
 
 describe('Redis feature store', () => {
