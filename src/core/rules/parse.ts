@@ -549,7 +549,9 @@ export function parseRuleSet(source: string, file: string, catalogue: Catalogue)
   }
   const rules: RuleSpec[] = [];
   if (rulesNode === null) fail(root, 'schema', "rule set is missing 'rules'");
-  else if (!isSeq(rulesNode)) fail(rulesNode, 'type', "'rules' must be a list");
+  else if (isScalar(rulesNode) && rulesNode.value === null) {
+    // `rules:` with nothing under it: a thresholds-and-lists-only policy, like `rules: []`.
+  } else if (!isSeq(rulesNode)) fail(rulesNode, 'type', "'rules' must be a list");
   else {
     if (rulesNode.items.length > LIMITS.maxRules)
       fail(rulesNode, 'limit', `more than ${LIMITS.maxRules} rules`);

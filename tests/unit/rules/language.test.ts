@@ -157,6 +157,14 @@ describe('rule set validation', () => {
     expect(c.version).not.toBe(a.version);
   });
 
+  it('accepts an empty rule list (thresholds and lists only)', () => {
+    for (const src of ['rules: []\n', 'label: x\nrules:\n']) {
+      const r = parseRuleSet(src, 'e.yaml', catalogue);
+      expect(r.ok && r.spec.rules.length).toBe(0);
+    }
+    expect(issuesOf('label: x\n')[0]!.message).toBe("rule set is missing 'rules'");
+  });
+
   it('accepts JSON too', () => {
     const json = JSON.stringify({
       rules: [{ id: 'j', when: { 'tx.amount': { gt: 1 } }, action: 'review', reason: 'j' }],
