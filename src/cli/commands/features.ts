@@ -1,7 +1,7 @@
 import { type Command, numberFlag, parseFlags, subcommands } from '../command.ts';
 
 const BACKFILL_USAGE = `Usage: bin/fraud features backfill --input history.jsonl [--labels labels.csv] --out features.csv
-                                [--allowed-lateness-seconds N]
+                                [--allowed-lateness-seconds N] [--max-bad-reports N]
 
 Computes, for every transaction of a history (JSONL, one transaction per line, in arrival
 order), exactly the point-in-time feature vector the online path computed: state before the
@@ -105,12 +105,17 @@ async function catalogue(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  process.stdout.write(`feature set ${FEATURE_SET_VERSION} (${FEATURE_DEFINITIONS.length} features)\n`);
-  FEATURE_DEFINITIONS.forEach((d, i) => {
-    process.stdout.write(
-      `${String(i).padStart(3)}  ${d.name.padEnd(36)} ${d.entity.padEnd(18)} ${(d.window?.label ?? '-').padEnd(4)} ${d.aggregation}\n`,
-    );
+  // Piped into `head`, stdout closes early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
   });
+  const lines = FEATURE_DEFINITIONS.map(
+    (d, i) =>
+      `${String(i).padStart(3)}  ${d.name.padEnd(36)} ${d.entity.padEnd(18)} ${(d.window?.label ?? '-').padEnd(4)} ${d.aggregation}`,
+  );
+  process.stdout.write(
+    `feature set ${FEATURE_SET_VERSION} (${FEATURE_DEFINITIONS.length} features)\n${lines.join('\n')}\n`,
+  );
   return 0;
 }
 
