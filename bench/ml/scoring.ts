@@ -21,7 +21,8 @@ const parity = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as { r
 const rows = parity.rows.map((r) => Float64Array.from(r, (v) => (v === null ? Number.NaN : v)));
 const vector = (i: number) => rows[i % rows.length]!;
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function batched(size: number): Promise<number> {
   const batch = Array.from({ length: size }, (_, i) => vector(i));
@@ -63,13 +64,27 @@ function explain(): number[] {
   return lat.sort((a, b) => a - b);
 }
 
-const trees = (JSON.parse(readFileSync(join(dir, 'explain.json'), 'utf8')) as { trees?: unknown[] }).trees?.length ?? 0;
-console.log(`model ${model.version} (${model.metadata.algorithm}, ${trees} trees, ${model.metadata.feature_names.length} features)`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-for (const size of [64, 512, 2048]) console.log(`batched ${String(size).padStart(4)}: ${(await batched(size)).toFixed(2)} µs/tx (median over batches)`);
+const trees =
+  (JSON.parse(readFileSync(join(dir, 'explain.json'), 'utf8')) as { trees?: unknown[] }).trees?.length ?? 0;
+console.log(
+  `model ${model.version} (${model.metadata.algorithm}, ${trees} trees, ${model.metadata.feature_names.length} features)`,
+);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+for (const size of [64, 512, 2048])
+  console.log(
+    `batched ${String(size).padStart(4)}: ${(await batched(size)).toFixed(2)} µs/tx (median over batches)`,
+  );
 const s = single();
 const sl = await s;
-console.log(`single row: p50 ${pct(sl, 0.5).toFixed(0)} µs, p95 ${pct(sl, 0.95).toFixed(0)} µs, p99 ${pct(sl, 0.99).toFixed(0)} µs (${sl.length} calls)`);
+console.log(
+  `single row: p50 ${pct(sl, 0.5).toFixed(0)} µs, p95 ${pct(sl, 0.95).toFixed(0)} µs, p99 ${pct(sl, 0.99).toFixed(0)} µs (${sl.length} calls)`,
+);
 const el = explain();
-console.log(`explain top-5 (TreeSHAP): p50 ${pct(el, 0.5).toFixed(0)} µs, p95 ${pct(el, 0.95).toFixed(0)} µs, p99 ${pct(el, 0.99).toFixed(0)} µs (${el.length} calls)`);
+console.log(
+  `explain top-5 (TreeSHAP): p50 ${pct(el, 0.5).toFixed(0)} µs, p95 ${pct(el, 0.95).toFixed(0)} µs, p99 ${pct(el, 0.99).toFixed(0)} µs (${el.length} calls)`,
+);
 await model.close();

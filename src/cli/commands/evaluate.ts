@@ -41,6 +41,8 @@ const command: Command = {
       threshold: values.threshold === undefined ? undefined : numberFlag('threshold', values.threshold, 0.5),
       k: numberFlag('k', values.k, 50),
     });
+    for (const b of r.badLines.slice(0, 20))
+      process.stderr.write(`evaluate: skipped ${b.file}:${b.line}: ${b.reason}\n`);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(r.metrics, null, 2)}\n`);
       return 0;

@@ -20,11 +20,16 @@ in any case at its next registry poll (every 30 s).`;
 
 const COMPARE_USAGE = `Usage: bin/fraud models compare --history FILE.jsonl --labels labels.csv
                            [--champion SPEC] [--challenger SPEC] [--from DATE] [--until DATE] [--k N]
+       bin/fraud models compare --scores scores.jsonl --labels labels.csv
 
-Replays the history point-in-time once, scores every transaction of [--from, --until) with
-both models, and prints every metric for each on the same transactions and labels, each at
-its own review threshold. Defaults: champion models:/fraud-detector@champion (else
-models/default), challenger models:/fraud-detector@challenger, the whole history.`;
+Offline: replays the history point-in-time once, scores every transaction of [--from, --until)
+with both models, and prints every metric for each on the same transactions and labels, each
+at its own review threshold. Defaults: champion models:/fraud-detector@champion (else
+models/default), challenger models:/fraud-detector@challenger, the whole history.
+
+Live (--scores): reads records of the scores topic (JSON lines, e.g. kcat -C -t scores -e), where
+the champion's model_score and the shadow challenger's shadow.challenger.score were recorded for
+the same transactions, and compares them on the labels (flagged = each model's own decision).`;
 
 async function list(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { name: { type: 'string' } });
@@ -96,6 +101,7 @@ async function compare(argv: string[]): Promise<number> {
   }
   const { values } = parseFlags(argv, {
     history: { type: 'string' },
+    scores: { type: 'string' },
     labels: { type: 'string' },
     champion: { type: 'string' },
     challenger: { type: 'string' },
@@ -104,11 +110,14 @@ async function compare(argv: string[]): Promise<number> {
     k: { type: 'string' },
   });
   const { FraudError } = await import('../../core/errors/index.ts');
-  if (!values.history || !values.labels)
+  if (values.scores && values.labels)
+    return compareShadow(values.scores, values.labels, numberFlag('k', values.k, 50));
+  if (!values.history || !values.labels) {
     throw new FraudError(
       'FRAUD_USAGE',
-      '--history and --labels are required; see bin/fraud models compare --help',
+      '--history (or --scores) and --labels are required; see bin/fraud models compare --help',
     );
+  }
   const { parseInstant, scoreHistory, readLabelMap, evaluateScores, metricsTable } = await import(
     '../../services/ml/index.ts'
   );
@@ -166,6 +175,67 @@ async function compare(argv: string[]): Promise<number> {
   process.stdout.write(`${table}\n`);
   await champion.close();
   await challenger.close();
+  return 0;
+}
+
+/** Champion vs shadow challenger from recorded scores (the `scores` topic). */
+async function compareShadow(path: string, labelsPath: string, k: number): Promise<number> {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const { readLabelMap, evaluateScores, metricsTable } = await import('../../services/ml/index.ts');
+  const { FraudError } = await import('../../core/errors/index.ts');
+  const labels = await readLabelMap(labelsPath);
+  type Side = { score: number; flagged: boolean; fraud: boolean }[];
+  const champion: Side = [];
+  const challenger: Side = [];
+  const versions = { champion: new Set<string>(), challenger: new Set<string>() };
+  let n = 0;
+  let skipped = 0;
+  for await (const line of createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    n++;
+    if (!line.trim()) continue;
+    let s: {
+      transaction_id?: string;
+      model_score?: number | null;
+      model_version?: string;
+      decision?: string;
+      shadow?: { challenger?: { score: number; decision: string; model_version: string } };
+    };
+    try {
+      s = JSON.parse(line);
+    } catch {
+      process.stderr.write(`models: skipped ${path}:${n}: not JSON\n`);
+      skipped++;
+      continue;
+    }
+    const ch = s.shadow?.challenger;
+    // Only transactions both models scored are comparable.
+    if (!s.transaction_id || typeof s.model_score !== 'number' || !ch) {
+      skipped++;
+      continue;
+    }
+    const fraud = labels.get(s.transaction_id)?.fraud ?? false;
+    champion.push({ score: s.model_score, flagged: s.decision !== 'approve', fraud });
+    challenger.push({ score: ch.score, flagged: ch.decision !== 'approve', fraud });
+    versions.champion.add(s.model_version ?? '?');
+    versions.challenger.add(ch.model_version);
+  }
+  if (champion.length === 0)
+    throw new FraudError('FRAUD_USAGE', `${path}: no score carries both a model_score and shadow.challenger`);
+  // Each side's threshold: its lowest flagged score (the decisions it made or would have made).
+  const lowest = (side: Side) =>
+    side.reduce((m, r) => (r.flagged && r.score < m ? r.score : m), Number.POSITIVE_INFINITY);
+  const table = metricsTable({
+    [`champion ${[...versions.champion].join('+')}`]: evaluateScores(champion, lowest(champion), k),
+    [`challenger ${[...versions.challenger].join('+')}`]: evaluateScores(challenger, lowest(challenger), k),
+  });
+  process.stdout.write(`${table}\n`);
+  process.stderr.write(
+    `models: ${champion.length} transactions scored by both, ${skipped} records skipped\n`,
+  );
   return 0;
 }
 

@@ -3,7 +3,7 @@ import { type Command, numberFlag, parseFlags } from '../command.ts';
 const usage = `Usage: bin/fraud retrain --history FILE.jsonl [--labels FILE.csv]... --out DIR
                     [--champion SPEC] [--algorithm xgboost|lightgbm|logreg]
                     [--train-from DATE] [--train-until DATE] [--gap-days N] [--test-days N]
-                    [--import-labels FILE.csv] [--no-mlflow]
+                    [--import-labels FILE.csv] [--register-as NAME] [--no-mlflow]
 
 The feedback loop. Labels from analysts and chargebacks accumulate in the label store
 (<data dir>/labels/labels.jsonl; fed from the labels topic or --import-labels). retrain:
@@ -17,7 +17,9 @@ Promotion stays a decision: bin/fraud models promote fraud-detector VERSION --al
 
 Options:
   --champion SPEC        model to beat (default models:/fraud-detector@champion, else models/default)
-  --import-labels FILE   append a labels CSV to the store first (source: import)`;
+  --import-labels FILE   append a labels CSV to the store first (source: import)
+  --register-as NAME     registered model name (default fraud-detector)
+  --no-mlflow            do not track or register`;
 
 const command: Command = {
   name: 'retrain',
@@ -35,6 +37,7 @@ const command: Command = {
       'gap-days': { type: 'string' },
       'test-days': { type: 'string' },
       'import-labels': { type: 'string' },
+      'register-as': { type: 'string' },
       'no-mlflow': { type: 'boolean' },
     });
     const { FraudError } = await import('../../core/errors/index.ts');
@@ -70,6 +73,7 @@ const command: Command = {
       gapDays: values['gap-days'] === undefined ? undefined : numberFlag('gap-days', values['gap-days'], 7),
       testDays:
         values['test-days'] === undefined ? undefined : numberFlag('test-days', values['test-days'], 7),
+      registerAs: values['register-as'],
       mlflow: !values['no-mlflow'],
       onProgress: (m) => process.stderr.write(`retrain: ${m}\n`),
     });

@@ -218,10 +218,11 @@ export async function evaluateScoresFile(options: {
   threshold?: number;
   k?: number;
   asOf?: number | null;
-}): Promise<{ metrics: WindowMetrics; unlabeledPositives: number; threshold: number }> {
+}): Promise<{ metrics: WindowMetrics; unlabeledPositives: number; threshold: number; badLines: BadLine[] }> {
+  const bad: BadLine[] = [];
   const [rows, labels] = await Promise.all([
-    readScoresCsv(options.scores),
-    readLabelMap(options.labels, options.asOf ?? null),
+    readScoresCsv(options.scores, (b) => bad.push(b)),
+    readLabelMap(options.labels, options.asOf ?? null, (b) => bad.push(b)),
   ]);
   let threshold = options.threshold;
   if (threshold === undefined) {
@@ -238,7 +239,12 @@ export async function evaluateScoresFile(options: {
   const seen = new Set(rows.map((r) => r.transactionId));
   let unlabeledPositives = 0;
   for (const [id, l] of labels) if (l.fraud && !seen.has(id)) unlabeledPositives++;
-  return { metrics: evaluateScores(scored, threshold, options.k ?? 50), unlabeledPositives, threshold };
+  return {
+    metrics: evaluateScores(scored, threshold, options.k ?? 50),
+    unlabeledPositives,
+    threshold,
+    badLines: bad,
+  };
 }
 
 /** Rows of a features CSV (from the backfill) in a window, vectors in catalogue order. */

@@ -127,6 +127,33 @@ describe('ML pipeline end to end (bin/fraud train → score → evaluate → mod
     }
   }, 300_000);
 
+  it('retrains on the label store, compares with the champion on one test window, registers the challenger', async () => {
+    const out = join(dir, 'challenger');
+    const { stdout, stderr } = await fraud([
+      'retrain',
+      '--history',
+      history,
+      '--import-labels',
+      labels,
+      '--out',
+      out,
+      '--register-as',
+      'fraud-it',
+      '--champion',
+      'models:/fraud-it@champion',
+      '--gap-days',
+      '3',
+      '--test-days',
+      '7',
+    ]);
+    expect(stderr).toMatch(/imported \d+ labels into the store/);
+    expect(existsSync(join(dir, 'data', 'labels', 'labels.jsonl'))).toBe(true);
+    expect(stdout).toMatch(/Test window \[2025-01-2\d/);
+    expect(stdout).toMatch(/\| Metric \| champion lightgbm-\S+ \| challenger xgboost-\S+ \|/);
+    expect(stderr).toMatch(/registered as fraud-it\/2 @challenger/);
+    expect(existsSync(join(out, 'comparison.md'))).toBe(true);
+  }, 600_000);
+
   it('resolves the alias through a real MLflow tracking server (REST) and downloads the version', async () => {
     const port = await new Promise<number>((res) => {
       const srv = createServer().listen(0, '127.0.0.1', () => {
