@@ -155,7 +155,7 @@ export class RedisFeatureStore implements FeatureStore {
       computeCustomer(x, rows, 0, parseRows(cust, CUSTOMER_STRIDE, rows), v);
       computeLinks(x, 0, rows, 0, parseRows(dev, LINK_STRIDE, rows), v);
       computeLinks(x, 1, rows, 0, parseRows(ip, LINK_STRIDE, rows), v);
-      for (let e = 0; e < 4; e++) computeRisk(x, e, counts, e * 6, v);
+      for (let e = 0; e < 4; e++) computeRisk(e, counts, e * 6, v);
       computeContext(x, v);
       out.push(v);
     }

@@ -434,7 +434,6 @@ export function computeLinks(
  * the period. A label counts only from its `labeled_at`, however early it was delivered.
  */
 export function computeRisk(
-  x: TxPoint,
   entity: number,
   counts: ArrayLike<number>,
   offset: number,

@@ -311,7 +311,7 @@ export class FeatureEngine {
     const riskStates = [merchant, category, device, ip];
     for (let e = 0; e < 4; e++) {
       countRisk(riskStates[e]!, x, this.riskCounts, e * 6);
-      computeRisk(x, e, this.riskCounts, e * 6, out);
+      computeRisk(e, this.riskCounts, e * 6, out);
     }
     computeContext(x, out);
 
