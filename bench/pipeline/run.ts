@@ -127,7 +127,7 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     partitions: config.partitions,
     retainPerPartition: o.count + o.rate * o.seconds + 10,
   });
-  const platform = await createPlatform(config, { bus });
+  const platform = await createPlatform(config, { bus, watch: false });
   const latencies = new Samples();
   let processed = 0;
   let lastAt = 0;

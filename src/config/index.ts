@@ -17,6 +17,8 @@ export interface PlatformConfig {
   readonly databaseUrl: string | null;
   /** `FRAUD_MODEL` (a directory or `models:/name@alias`). Default: the shipped model, if present. */
   readonly model: string | null;
+  /** `FRAUD_CHALLENGER_MODEL`: a challenger scored in shadow on live traffic (never decides). */
+  readonly challengerModel: string | null;
   /** `FRAUD_RULES` (a rule set file). Default: `rules/default.yaml`. */
   readonly rulesFile: string | null;
   /** `FRAUD_DATA_DIR`, default `.data/` in the repository. */
@@ -78,6 +80,7 @@ export function loadConfig(
       : null,
     databaseUrl: nonEmpty(env, 'DATABASE_URL'),
     model: nonEmpty(env, 'FRAUD_MODEL'),
+    challengerModel: nonEmpty(env, 'FRAUD_CHALLENGER_MODEL'),
     rulesFile: nonEmpty(env, 'FRAUD_RULES'),
     dataDir: nonEmpty(env, 'FRAUD_DATA_DIR') ?? `${root}/.data`,
     apiHost: nonEmpty(env, 'FRAUD_API_HOST') ?? '127.0.0.1',

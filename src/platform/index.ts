@@ -1,12 +1,17 @@
 import { KafkaBus } from '../adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../adapters/bus-memory/index.ts';
 import { MemoryFeatureStore } from '../adapters/features-memory/index.ts';
+import { createGraphSignalSource, type LabelledGraphSignalSource } from '../adapters/graph-neo4j/index.ts';
+import { startModelWatchers } from '../adapters/model-onnx/index.ts';
 import type { PlatformConfig } from '../config/index.ts';
+import type { Label } from '../core/contracts/index.ts';
 import { TOPICS } from '../core/contracts/index.ts';
-import { baselinePolicy, type DecisionPolicy } from '../core/decision/index.ts';
-import type { EventBus, FeatureStore, GraphSignalSource, ModelScorer } from '../ports/index.ts';
+import type { DecisionPolicy } from '../core/decision/index.ts';
+import type { ListPersistence } from '../core/lists/index.ts';
+import type { EventBus, FeatureStore, ModelScorer } from '../ports/index.ts';
 import { DecisionEngine, type Holder } from '../services/decision-engine/index.ts';
-import { PlatformMetrics } from '../services/telemetry/index.ts';
+import { type RulesRuntime, startRulesRuntime } from '../services/rules-engine/index.ts';
+import { type Logger, PlatformMetrics } from '../services/telemetry/index.ts';
 
 /**
  * The composition root: the one place that turns configuration into adapters. Every part is
@@ -39,17 +44,10 @@ export function topicSpecs(partitions: number) {
 export async function createFeatureStore(config: PlatformConfig): Promise<FeatureStore> {
   if (config.redisUrl) {
     // Loaded lazily: the ioredis client is only needed when Redis is configured.
-    const mod = (await import(new URL('../adapters/features-redis/index.ts', import.meta.url).href)) as {
-      createRedisFeatureStore(url: string): Promise<FeatureStore>;
-    };
-    return mod.createRedisFeatureStore(config.redisUrl);
+    const { createRedisFeatureStore } = await import('../adapters/features-redis/index.ts');
+    return createRedisFeatureStore(config.redisUrl);
   }
   return new MemoryFeatureStore();
-}
-
-/** Graph signals: none until the graph adapters are wired. */
-export async function createGraph(_config: PlatformConfig): Promise<GraphSignalSource> {
-  return { kind: 'none', signalsFor: () => undefined, observe: async () => {}, close: async () => {} };
 }
 
 /** A mutable holder: the swap is one assignment, so readers never see half a change. */
@@ -60,43 +58,108 @@ export class SwapHolder<T> implements Holder<T> {
   }
 }
 
+/** Where the `labels` topic goes: the label-delayed features and the graph's fraud signals. */
+export interface LabelSink {
+  addLabels(labels: readonly Label[]): Promise<void>;
+}
+
 export interface Platform {
   readonly config: PlatformConfig;
   readonly bus: EventBus;
   readonly features: FeatureStore;
-  readonly graph: GraphSignalSource;
-  readonly policy: SwapHolder<DecisionPolicy>;
+  readonly graph: LabelledGraphSignalSource;
+  /** Rule set, lists and hot reload (`rules` topic, `PUT /v1/rules`). */
+  readonly rules: RulesRuntime;
+  readonly policy: Holder<DecisionPolicy>;
   readonly model: SwapHolder<ModelScorer | null>;
   readonly challenger: SwapHolder<ModelScorer | null>;
+  readonly labels: LabelSink;
   readonly engine: DecisionEngine;
   readonly metrics: PlatformMetrics;
   close(): Promise<void>;
 }
 
+export interface CreatePlatformOptions {
+  /** A bus to use instead of the configured one (tests, benchmarks). */
+  readonly bus?: EventBus;
+  /** A graph signal source already opened by the caller (the API shares it with the console). */
+  readonly graph?: LabelledGraphSignalSource;
+  /** Where lists live, when not the default (the API passes the console store's). */
+  readonly listPersistence?: ListPersistence;
+  /** Watch the `rules` and `models` topics and the model registry for hot swaps. Default true. */
+  readonly watch?: boolean;
+  readonly logger?: Logger;
+}
+
+/**
+ * Builds one platform instance. Every part is embedded unless configured: bus (KAFKA_BROKERS),
+ * feature state (REDIS_URL), graph (NEO4J_URI), lists (DATABASE_URL, else a file under the
+ * data dir), the champion model (FRAUD_MODEL, else models/default) and an optional challenger
+ * scored in shadow (FRAUD_CHALLENGER_MODEL).
+ */
 export async function createPlatform(
   config: PlatformConfig,
-  options: { bus?: EventBus } = {},
+  options: CreatePlatformOptions = {},
 ): Promise<Platform> {
+  const log = options.logger;
   const bus = options.bus ?? createBus(config);
+  const metrics = new PlatformMetrics();
   const features = await createFeatureStore(config);
-  const graph = await createGraph(config);
-  const policy = new SwapHolder<DecisionPolicy>(baselinePolicy());
+  const graph = options.graph ?? (await createGraphSignalSource(config));
+  const rules = await startRulesRuntime(config, bus, {
+    watch: options.watch ?? true,
+    ...(options.listPersistence ? { listPersistence: options.listPersistence } : {}),
+    onSwap: (swap) => {
+      metrics.activeVersion.set({ kind: 'rules', version: swap.previous.version }, 0);
+      metrics.activeVersion.set({ kind: 'rules', version: swap.current.version }, 1);
+      log?.info(
+        { from: swap.previous.version, to: swap.current.version, origin: swap.origin },
+        'rule set switched',
+      );
+    },
+    onError: (err) => log?.warn({ err }, 'rule set or lists update rejected; the running version stays'),
+  });
+  await rules.ready;
+  metrics.activeVersion.set({ kind: 'rules', version: rules.policy.current.version }, 1);
+
   const model = new SwapHolder<ModelScorer | null>(null);
   const challenger = new SwapHolder<ModelScorer | null>(null);
-  const engine = new DecisionEngine({ features, graph, policy, model, challenger });
-  const metrics = new PlatformMetrics();
-  metrics.activeVersion.set({ kind: 'rules', version: policy.current.version }, 1);
+  const models = await startModelWatchers({
+    champion: config.model,
+    challenger: config.challengerModel,
+    championSlot: model,
+    challengerSlot: challenger,
+    ...(options.watch === false ? { intervalMs: 0 } : { bus }),
+    onSwap: (role, previous, next) => {
+      if (previous) metrics.activeVersion.set({ kind: role, version: previous }, 0);
+      if (next) metrics.activeVersion.set({ kind: role, version: next }, 1);
+      log?.info({ role, from: previous, to: next }, 'model switched');
+    },
+    onError: (role, err) => log?.warn({ err, role }, 'model could not be loaded; the running model stays'),
+  });
+  if (model.current) metrics.activeVersion.set({ kind: 'champion', version: model.current.version }, 1);
+
+  const engine = new DecisionEngine({ features, graph, policy: rules.policy, model, challenger });
+  const labels: LabelSink = {
+    async addLabels(batch) {
+      await Promise.all([features.addLabels(batch), graph.addLabels(batch)]);
+    },
+  };
   return {
     config,
     bus,
     features,
     graph,
-    policy,
+    rules,
+    policy: rules.policy,
     model,
     challenger,
+    labels,
     engine,
     metrics,
     async close() {
+      await models.stop();
+      await rules.close();
       await bus.close();
       await features.close();
       await graph.close();

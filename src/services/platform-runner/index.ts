@@ -1,9 +1,9 @@
 import type { PlatformConfig } from '../../config/index.ts';
-import { createPlatform, topicSpecs } from '../../platform/index.ts';
 import { createSimulator, runLiveFeed } from '../ingestor/index.ts';
 import { StreamProcessor } from '../processor/index.ts';
 import { onShutdown } from '../runtime.ts';
 import { buildApiServer } from '../scorer/server.ts';
+import { openApiPlatform } from '../scorer/service.ts';
 import { createLogger } from '../telemetry/index.ts';
 import { LiveSummary } from './live-summary.ts';
 
@@ -23,13 +23,15 @@ export interface RunPlatformOptions {
 export async function runPlatform(config: PlatformConfig, options: RunPlatformOptions): Promise<void> {
   // The terminal shows the live summary; logs below warn only when LOG_LEVEL asks for them.
   const logger = createLogger('platform', process.env['LOG_LEVEL'] ?? 'warn');
-  const platform = await createPlatform(config);
-  if (platform.bus.kind === 'kafka') await platform.bus.ensureTopics(topicSpecs(config.partitions));
+  // Demo mode (demo users and a printed service token) only when nothing is configured.
+  const demo = !config.kafkaBrokers && !config.databaseUrl;
+  const api = await openApiPlatform(config, { demo, logger });
+  const platform = api.platform;
   const summary = new LiveSummary();
   const processor = new StreamProcessor({
     bus: platform.bus,
     engine: platform.engine,
-    features: platform.features,
+    features: platform.labels,
     graph: platform.graph,
     metrics: platform.metrics,
     logger,
@@ -37,6 +39,7 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
   });
   await processor.start();
   const app = await buildApiServer(platform, {
+    console: api.console,
     readiness: () => (processor.state === 'running' ? [] : [`processor is ${processor.state}`]),
   });
   const address = await app.listen({ host: config.apiHost, port: options.port });
@@ -48,13 +51,15 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
       'Fraud detection platform is up.',
       `  bus ${platform.bus.kind} · features ${platform.features.kind} · graph ${platform.graph.kind} · ` +
         `rules ${platform.policy.current.version} · model ${platform.model.current?.version ?? 'none'}`,
-      `  Decision API   POST ${address}/v1/decisions`,
+      `  Console        ${address}/`,
+      `  Decision API   POST ${address}/v1/decisions   (OpenAPI: ${address}/openapi.json)`,
       `  Metrics        ${address}/metrics`,
       `  Simulator      ${options.simulate ? `${options.rate} tx/s (seed ${options.seed})` : 'off'}`,
       '  Ctrl-C drains and stops.',
       '',
     ].join('\n') + '\n',
   );
+  out.write(`${api.console.banner(address)}\n`);
 
   const abort = new AbortController();
   const feed = options.simulate
@@ -89,7 +94,7 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
     clearInterval(ticker);
     await processor.stop();
     await app.close();
-    await platform.close();
+    await api.close();
     out.write(
       `\nstopped: ${summary.total} decided, ${summary.alerts} alerts, ${summary.deadLettered} dead-lettered\n`,
     );

@@ -41,8 +41,11 @@ const TRANSITIONS: Record<ProcessorState, readonly ProcessorState[]> = {
 export interface ProcessorOptions {
   readonly bus: EventBus;
   readonly engine: DecisionEngine;
-  /** Receives labels from the `labels` topic (label-delayed risk features). */
-  readonly features: FeatureStore;
+  /**
+   * Receives labels from the `labels` topic: the label-delayed risk features and the graph's
+   * confirmed-fraud signals (`platform.labels`; a FeatureStore also fits).
+   */
+  readonly features: Pick<FeatureStore, 'addLabels'>;
   /** Receives each decided batch (incremental graph signals). */
   readonly graph?: GraphSignalSource;
   readonly metrics?: PlatformMetrics;

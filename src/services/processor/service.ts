@@ -25,7 +25,7 @@ export async function startProcessorService(
   const processor = new StreamProcessor({
     bus: platform.bus,
     engine: platform.engine,
-    features: platform.features,
+    features: platform.labels,
     graph: platform.graph,
     metrics: platform.metrics,
     logger,

@@ -1,9 +1,10 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { PlatformConfig } from '../../config/index.ts';
+import type { ListPersistence } from '../../core/lists/index.ts';
 import type { EventBus } from '../../ports/index.ts';
 import type { PolicyHolder, PolicySwap } from './holder.ts';
 import { listsPlugin, rulesPlugin } from './http.ts';
-import { type ListService, openListService } from './lists.ts';
+import { ListService, openListService } from './lists.ts';
 import { publishRuleSet, type RuleWatch, watchRuleTopic } from './watch.ts';
 
 export interface RulesRuntimeOptions {
@@ -15,6 +16,12 @@ export interface RulesRuntimeOptions {
   readonly onSwap?: (swap: PolicySwap) => void;
   /** A set rejected on the topic or a list reload that failed; the running state stays. */
   readonly onError?: (err: Error) => void;
+  /**
+   * Where the lists live. Default: PostgreSQL when DATABASE_URL is set, else
+   * `<dataDir>/lists.json`. The API service passes the console store's persistence, so list
+   * edits made in the console (audited) reach its decisions.
+   */
+  readonly listPersistence?: ListPersistence;
 }
 
 export interface RulesRuntime {
@@ -25,8 +32,8 @@ export interface RulesRuntime {
   readonly listsWhere: string;
   /** Resolves once the latest deployed set from the topic is active. */
   readonly ready: Promise<void>;
-  /** Registers `PUT/GET /v1/rules` (publishing deploys on the bus) and `/v1/lists`. */
-  register(app: FastifyInstance, options?: { guard?: preHandlerHookHandler }): Promise<void>;
+  /** Registers `PUT/GET /v1/rules` (publishing deploys on the bus) and, unless `lists: false`, `/v1/lists`. */
+  register(app: FastifyInstance, options?: { guard?: preHandlerHookHandler; lists?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,7 +48,12 @@ export async function startRulesRuntime(
   options: RulesRuntimeOptions = {},
 ): Promise<RulesRuntime> {
   const { createPolicyHolder, DEFAULT_RULES_FILE } = await import('./index.ts');
-  const opened = await openListService(config);
+  const opened = options.listPersistence
+    ? await (async () => {
+        const lists = await ListService.open(options.listPersistence!);
+        return { lists, where: 'the console store (PostgreSQL)', close: async () => lists.stop() };
+      })()
+    : await openListService(config);
   opened.lists.watch(2000, options.onError);
   const policy = await createPolicyHolder(options.file ?? config.rulesFile ?? DEFAULT_RULES_FILE, {
     lists: opened.lists.store,
@@ -61,7 +73,7 @@ export async function startRulesRuntime(
     async register(app, registerOptions = {}) {
       const guard = registerOptions.guard ? { guard: registerOptions.guard } : {};
       await app.register(rulesPlugin, { policy, publish: (set) => publishRuleSet(bus, set), ...guard });
-      await app.register(listsPlugin, { lists: opened.lists, ...guard });
+      if (registerOptions.lists !== false) await app.register(listsPlugin, { lists: opened.lists, ...guard });
     },
     async close() {
       await watch?.close();

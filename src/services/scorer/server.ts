@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Platform } from '../../platform/index.ts';
+import type { ConsoleRuntime } from '../console/index.ts';
+import { registerOpenApi } from '../console/index.ts';
 import { decisionsPlugin } from './plugins/decisions.ts';
 import { installErrorHandler } from './plugins/errors.ts';
 import { healthPlugin } from './plugins/health.ts';
@@ -9,6 +11,12 @@ export interface ApiServerOptions {
   readonly readiness?: () => string[];
   /** Enables fastify's request logging. Default false (the hot path stays quiet). */
   readonly logRequests?: boolean;
+  /**
+   * The analyst console: authentication on every route (a service token for decisions, roles
+   * for the rest), OpenAPI, the console API and web app, audited lists. `bin/fraud api` and
+   * `bin/fraud up` always pass it; without it the API is unauthenticated (in-process tests).
+   */
+  readonly console?: ConsoleRuntime;
 }
 
 /** The HTTP API: one encapsulated plugin per area. */
@@ -22,6 +30,9 @@ export async function buildApiServer(
     ajv: { customOptions: { strict: false } },
   });
   installErrorHandler(app);
+  const console = options.console;
+  // OpenAPI first, so that every route registered after it is documented at /openapi.json.
+  if (console) await registerOpenApi(app);
   await app.register(healthPlugin, {
     metrics: platform.metrics,
     readiness: () => options.readiness?.() ?? [],
@@ -30,6 +41,17 @@ export async function buildApiServer(
     engine: platform.engine,
     bus: platform.bus,
     metrics: platform.metrics,
+    ...(console ? { guard: console.decisionsGuard } : {}),
   });
+  if (console) {
+    // The console serves /v1/lists itself (audited, masked for viewers).
+    await platform.rules.register(app, {
+      guard: console.auth.guard({ read: 'rules:read', write: 'rules:write', audit: 'rules' }),
+      lists: false,
+    });
+    await console.register(app);
+  } else {
+    await platform.rules.register(app);
+  }
   return app;
 }
