@@ -191,6 +191,24 @@ describe('label-delayed risk', () => {
     expect(store.stats().labelsDuplicate).toBe(1);
   });
 
+  it('a label delivered late is visible only to transactions enriched after it arrives (online cannot know earlier)', async () => {
+    const store = new MemoryFeatureStore();
+    const fraudTx = tx(T0, { merchant_id: 'm_late_label' });
+    await store.enrich([fraudTx]);
+    const labeledAt = T0 + 10 * DAY_MS;
+    const [missed] = await store.enrich([tx(labeledAt + 1, { merchant_id: 'm_late_label' })]);
+    await store.addLabels([
+      {
+        transaction_id: fraudTx.transaction_id,
+        is_fraud: true,
+        labeled_at: new Date(labeledAt).toISOString(),
+      },
+    ]);
+    const [seen] = await store.enrich([tx(labeledAt + 2, { merchant_id: 'm_late_label' })]);
+    expect(f(missed!, 'merchant_fraud_count_28d')).toBe(0);
+    expect(f(seen!, 'merchant_fraud_count_28d')).toBe(1);
+  });
+
   it('holds a label that arrives before its transaction until the transaction arrives', async () => {
     const store = new MemoryFeatureStore();
     const t1 = tx(T0, { device_id: 'dev_x' });
