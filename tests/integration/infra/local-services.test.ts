@@ -205,15 +205,25 @@ describe('private instances: start, idempotent up, status, clean down', () => {
 
   // The < 30 s start target is measured by bench/infra/startup.ts (about 6 s on a quiet machine);
   // the bound here is looser because the 2 cores are shared with other suites.
-  it('Kafka: a KRaft broker becomes ready, topics are explicit, up is idempotent', async () => {
+  it('Kafka: a KRaft broker becomes ready, topics are explicit, TLS verifies, up is idempotent', async () => {
     const port = await freePortPair();
-    const env = { ...process.env, FRAUD_KAFKA_PORT: String(port) };
+    const tlsPort = await freePort();
+    const env = {
+      ...process.env,
+      FRAUD_KAFKA_PORT: String(port),
+      FRAUD_KAFKA_TLS: 'true',
+      FRAUD_KAFKA_TLS_PORT: String(tlsPort),
+    };
     const kafka = await loadLocalService('kafka', { env, runBase, log: quiet });
     started.push(kafka);
     const t0 = performance.now();
     const out = await kafka.up();
     const readyMs = performance.now() - t0;
-    expect(out).toEqual({ KAFKA_BROKERS: `127.0.0.1:${port}` });
+    expect(out).toEqual({
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_TLS_BROKERS: `127.0.0.1:${tlsPort}`,
+      KAFKA_TLS_CA_FILE: join(runBase, 'kafka', 'tls', 'ca.pem'),
+    });
     expect(readyMs).toBeLessThan(60_000);
     const pidFile = join(runBase, 'kafka', 'kafka.pid');
     const pid = pidIn(pidFile);
@@ -227,6 +237,31 @@ describe('private instances: start, idempotent up, status, clean down', () => {
       expect(await admin.listTopics()).not.toContain('infra.typo');
     } finally {
       await admin.close();
+    }
+
+    // The TLS listener: a client that trusts the local CA talks to it; one that does not is refused.
+    const ca = readFileSync(out['KAFKA_TLS_CA_FILE']!);
+    const tlsAdmin = new Admin({
+      clientId: 'infra-tls',
+      bootstrapBrokers: [out['KAFKA_TLS_BROKERS']!],
+      tls: { ca },
+    });
+    try {
+      expect(await tlsAdmin.listTopics()).toContain('infra.probe');
+    } finally {
+      await tlsAdmin.close();
+    }
+    const untrusting = new Admin({
+      clientId: 'infra-tls-untrusted',
+      bootstrapBrokers: [out['KAFKA_TLS_BROKERS']!],
+      tls: {},
+      retries: 0,
+      timeout: 5_000,
+    });
+    try {
+      await expect(untrusting.listTopics()).rejects.toThrow();
+    } finally {
+      await untrusting.close().catch(() => {});
     }
 
     expect(await kafka.up()).toEqual(out);

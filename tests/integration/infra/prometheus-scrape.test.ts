@@ -3,8 +3,8 @@
  * shipped alert rules; every Grafana panel query is then evaluated by that Prometheus, so a
  * renamed metric or a PromQL typo in infra/ fails here instead of on a dashboard.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -80,6 +80,7 @@ describe('Prometheus scrapes the decision API', () => {
   let apiPort: number;
   let promUrl: string;
   let apiLog = '';
+  let token = '';
   let promLog = '';
 
   const query = async <T>(expr: string): Promise<PromResponse<T>> => {
@@ -90,6 +91,8 @@ describe('Prometheus scrapes the decision API', () => {
   beforeAll(async () => {
     requirePrometheus();
     dir = mkdtempSync(join(tmpdir(), 'fraud-prom-'));
+    // The API's embedded PostgreSQL runs as the postgres user when we are root: it must reach the data dir.
+    chmodSync(dir, 0o755);
     apiPort = await freePort();
     const promPort = await freePort();
     promUrl = `http://127.0.0.1:${promPort}`;
@@ -121,6 +124,22 @@ describe('Prometheus scrapes the decision API', () => {
       const r = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
       return r.ok ? true : undefined;
     });
+
+    // POST /v1/decisions needs a service token: issue one in the API's own (embedded) store.
+    const issued = spawnSync(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        join(ROOT, 'src/cli/main.ts'),
+        'users',
+        'token',
+        '--name',
+        'prometheus-test',
+      ],
+      { env, cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (issued.status !== 0) throw new Error(`users token failed: ${issued.stderr}`);
+    token = issued.stdout.trim();
 
     const config = `global:
   scrape_interval: 1s
@@ -165,7 +184,7 @@ scrape_configs:
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`http://127.0.0.1:${apiPort}/v1/decisions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(transaction(`tx_prom_${run}_${i}`)),
       });
       expect(res.status, await res.clone().text()).toBe(200);
