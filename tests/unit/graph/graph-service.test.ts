@@ -118,3 +118,17 @@ describe('graph service', () => {
     await bus.close();
   });
 });
+
+describe('graph service analysis schedule', () => {
+  it('runs the ring analysis periodically and keeps the result for /healthz', async () => {
+    const bus = new MemoryBus({ partitions: 1 });
+    const backend = new MemoryGraph();
+    await backend.write(ringFixture('sched_').txs);
+    const service = new GraphService({ bus, backend, analyzeEveryMs: 20 });
+    await service.start();
+    await until(() => service.stats.lastAnalysis !== null);
+    expect(service.stats.lastAnalysis?.rings).toBe(1);
+    await service.stop();
+    await bus.close();
+  });
+});
