@@ -113,29 +113,40 @@ class Path {
   }
 }
 
+/** 1/n for the small integers the path arithmetic divides by (divisions dominate the cost). */
+const RECIPROCAL = Float64Array.from({ length: 66 }, (_, n) => (n === 0 ? 0 : 1 / n));
+
 function extend(p: Path, o: number, depth: number, zero: number, one: number, feature: number): void {
+  const w = p.weight;
   p.feature[o + depth] = feature;
   p.zero[o + depth] = zero;
   p.one[o + depth] = one;
-  p.weight[o + depth] = depth === 0 ? 1 : 0;
+  w[o + depth] = depth === 0 ? 1 : 0;
+  const inv = RECIPROCAL[depth + 1]!;
   for (let i = depth - 1; i >= 0; i--) {
-    p.weight[o + i + 1]! += (one * p.weight[o + i]! * (i + 1)) / (depth + 1);
-    p.weight[o + i] = (zero * p.weight[o + i]! * (depth - i)) / (depth + 1);
+    const wi = w[o + i]!;
+    w[o + i + 1]! += one * wi * (i + 1) * inv;
+    w[o + i] = zero * wi * (depth - i) * inv;
   }
 }
 
 function unwind(p: Path, o: number, depth: number, index: number): void {
+  const w = p.weight;
   const one = p.one[o + index]!;
   const zero = p.zero[o + index]!;
-  let next = p.weight[o + depth]!;
-  for (let i = depth - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = p.weight[o + i]!;
-      p.weight[o + i] = (next * (depth + 1)) / ((i + 1) * one);
-      next = tmp - (p.weight[o + i]! * zero * (depth - i)) / (depth + 1);
-    } else {
-      p.weight[o + i] = (p.weight[o + i]! * (depth + 1)) / (zero * (depth - i));
+  let next = w[o + depth]!;
+  if (one !== 0) {
+    const c = (depth + 1) / one;
+    const z = zero * RECIPROCAL[depth + 1]!;
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = w[o + i]!;
+      const wi = next * c * RECIPROCAL[i + 1]!;
+      w[o + i] = wi;
+      next = tmp - wi * z * (depth - i);
     }
+  } else {
+    const c = (depth + 1) / zero;
+    for (let i = depth - 1; i >= 0; i--) w[o + i] = w[o + i]! * c * RECIPROCAL[depth - i]!;
   }
   for (let i = index; i < depth; i++) {
     p.feature[o + i] = p.feature[o + i + 1]!;
@@ -145,18 +156,22 @@ function unwind(p: Path, o: number, depth: number, index: number): void {
 }
 
 function unwoundSum(p: Path, o: number, depth: number, index: number): number {
+  const w = p.weight;
   const one = p.one[o + index]!;
   const zero = p.zero[o + index]!;
-  let next = p.weight[o + depth]!;
   let total = 0;
-  for (let i = depth - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = (next * (depth + 1)) / ((i + 1) * one);
+  if (one !== 0) {
+    let next = w[o + depth]!;
+    const c = (depth + 1) / one;
+    const z = zero * RECIPROCAL[depth + 1]!;
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = next * c * RECIPROCAL[i + 1]!;
       total += tmp;
-      next = p.weight[o + i]! - (tmp * zero * (depth - i)) / (depth + 1);
-    } else {
-      total += p.weight[o + i]! / zero / ((depth - i) / (depth + 1));
+      next = w[o + i]! - tmp * z * (depth - i);
     }
+  } else {
+    const c = (depth + 1) / zero;
+    for (let i = depth - 1; i >= 0; i--) total += w[o + i]! * c * RECIPROCAL[depth - i]!;
   }
   return total;
 }
