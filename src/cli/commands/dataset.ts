@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { type Command, numberFlag, parseFlags, subcommands } from '../command.ts';
 
 const importUsage = `Usage: bin/fraud dataset import --input FILE.csv --map "FIELD=COLUMN,..." --out FILE.jsonl [options]
@@ -72,7 +73,7 @@ async function runImport(argv: string[], kind: 'transactions' | 'labels'): Promi
     return 0;
   }
   const { FraudError } = await import('../../core/errors/index.ts');
-  const { createReadStream, createWriteStream } = await import('node:fs');
+  const { createReadStream } = await import('node:fs');
   const { access } = await import('node:fs/promises');
   const ingestor = await import('../../services/ingestor/dataset-import.ts');
   const name = kind === 'transactions' ? 'import' : 'import-labels';
@@ -111,8 +112,8 @@ async function runImport(argv: string[], kind: 'transactions' | 'labels'): Promi
         : numberFlag('label-delay-days', values['label-delay-days'], 0),
   };
   const rejectsPath = values.rejects ?? `${outPath.replace(/\.(jsonl|csv)$/, '')}.rejects.csv`;
-  const out = createWriteStream(outPath);
-  const rejects = createWriteStream(rejectsPath);
+  const out = await openOutput(outPath, 'out');
+  const rejects = await openOutput(rejectsPath, 'rejects');
   const started = performance.now();
   let lastProgress = started;
   let shown = 0;
@@ -189,3 +190,18 @@ const command: Command = {
   }),
 };
 export default command;
+
+/** Opens an output file, turning "cannot open" into a usage error that names the flag. */
+async function openOutput(path: string, flag: string): Promise<import('node:fs').WriteStream> {
+  const { FraudError } = await import('../../core/errors/index.ts');
+  const stream = createWriteStream(path);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch (err) {
+    throw new FraudError('FRAUD_USAGE', `--${flag} ${path}: ${(err as Error).message}`);
+  }
+  return stream;
+}

@@ -160,7 +160,8 @@ async function writeHistory(
     timeScale: o.timeScale,
   });
   const p = progress(o.quiet);
-  const out = createWriteStream(o.out);
+  const out = await openOutput(o.out, 'out');
+  const labelsOut = await openOutput(o.labelsOut, 'labels-out');
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
@@ -185,7 +186,6 @@ async function writeHistory(
   await once(out, 'finish');
 
   labels.sort(compareLabels);
-  const labelsOut = createWriteStream(o.labelsOut);
   labelsOut.write(`${LABELS_CSV_HEADER}\n`);
   let lbuf = '';
   for (const l of labels) lbuf += `${labelCsvRow(l)}\n`;
@@ -285,4 +285,19 @@ async function publishLive(
     ].join('\n'),
   );
   return 0;
+}
+
+/** Opens an output file, turning "cannot open" into a usage error that names the flag. */
+async function openOutput(path: string, flag: string): Promise<import('node:fs').WriteStream> {
+  const { FraudError } = await import('../../core/errors/index.ts');
+  const stream = createWriteStream(path);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch (err) {
+    throw new FraudError('FRAUD_USAGE', `--${flag} ${path}: ${(err as Error).message}`);
+  }
+  return stream;
 }

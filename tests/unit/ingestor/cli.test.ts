@@ -72,6 +72,12 @@ describe('bin/fraud simulate --out', () => {
     expect(r.stderr).toMatch(/--out/);
   });
 
+  it('names the flag when an output file cannot be written', async () => {
+    const r = await fraud(['simulate', '--count', '10', '--out', join(dir, 'missing-dir', 'x.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .*missing-dir.*ENOENT/);
+  });
+
   it('asks for --count in history mode and rejects bad numbers', async () => {
     expect((await fraud(['simulate', '--out', join(dir, 'x.jsonl')])).stderr).toMatch(/--out needs --count/);
     expect((await fraud(['simulate', '--count', 'lots', '--out', join(dir, 'x.jsonl')])).code).toBe(2);
