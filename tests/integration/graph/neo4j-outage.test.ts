@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
-import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
+import { createDriver, Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
+import { Neo4jGraphSignals } from '../../../src/adapters/graph-neo4j/signals.ts';
 import { TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
 import launcher from '../../../src/infra/local/neo4j.ts';
 import type { LocalService } from '../../../src/infra/local/types.ts';
@@ -80,8 +81,14 @@ describe('Neo4j outage mid-stream', () => {
         part.map((t) => ({ key: t.card_id, value: JSON.stringify(enriched(t)) })),
       );
 
+    // The decision-side cache, refreshed from this Neo4j every 500 ms.
+    const signals = new Neo4jGraphSignals(createDriver({ uri, connectTimeoutMs: 1000 }), {
+      refreshMs: 500,
+      staleAfterMs: 120_000,
+    }).start();
     await publish(txs.slice(0, 1500));
     await until('first writes', () => service.stats.written >= 500, 120_000);
+    await until('a signal refresh', () => signals.refreshes > 0, 60_000);
     // kill -9 the JVM mid-stream.
     const pid = Number(readFileSync(join(runDir, 'neo4j.pid'), 'utf8').trim());
     process.kill(pid, 'SIGKILL');
@@ -90,6 +97,12 @@ describe('Neo4j outage mid-stream', () => {
     const writtenWhileDown = service.stats.written;
     expect(service.stats.pending).toBeGreaterThan(0);
     expect(service.stats.lastError).toMatch(/neo4j|connect|unavailable/i);
+    // Decisions do not wait on the dead database: signals come from memory, refreshes fail aside.
+    await until('a failed signal refresh', () => signals.failures > 0, 60_000);
+    const started = performance.now();
+    for (const t of txs.slice(0, 2000)) expect(signals.signalsFor(t)).toBeDefined();
+    expect(performance.now() - started).toBeLessThan(2000);
+    const refreshesBefore = signals.refreshes;
 
     await neo.up(); // restart on the same data directory (crash recovery)
     await until(
@@ -98,6 +111,8 @@ describe('Neo4j outage mid-stream', () => {
       180_000,
     );
     expect(service.stats.written).toBeGreaterThanOrEqual(writtenWhileDown);
+    await until('signal refresh after restart', () => signals.refreshes > refreshesBefore, 60_000);
+    await signals.close();
     await service.stop();
     await bus.close();
 
