@@ -74,7 +74,7 @@ async function runImport(argv: string[], kind: 'transactions' | 'labels'): Promi
   }
   const { FraudError } = await import('../../core/errors/index.ts');
   const { createReadStream } = await import('node:fs');
-  const { access } = await import('node:fs/promises');
+  const { stat } = await import('node:fs/promises');
   const ingestor = await import('../../services/ingestor/dataset-import.ts');
   const name = kind === 'transactions' ? 'import' : 'import-labels';
   for (const f of ['input', 'map', 'out'] as const) {
@@ -86,11 +86,8 @@ async function runImport(argv: string[], kind: 'transactions' | 'labels'): Promi
   }
   const input = values.input!;
   const outPath = values.out!;
-  try {
-    await access(input);
-  } catch {
-    throw new FraudError('FRAUD_USAGE', `--input ${input}: file not found or not readable`);
-  }
+  const info = await stat(input).catch(() => null);
+  if (!info?.isFile()) throw new FraudError('FRAUD_USAGE', `--input ${input}: not a readable file`);
   const dateOrder = values['date-order'] ?? 'dmy';
   if (dateOrder !== 'dmy' && dateOrder !== 'mdy')
     throw new FraudError('FRAUD_USAGE', '--date-order must be dmy or mdy');
