@@ -11,6 +11,9 @@ import type { MemoryGraph } from '../graph-memory/index.ts';
 import type { Neo4jGraph } from './backend.ts';
 import type { Neo4jSignalOptions } from './signals.ts';
 
+/** Transactions the embedded decision-side graph remembers (case view, replay detection). */
+export const EMBEDDED_MAX_TRANSACTIONS = 2_000_000;
+
 /** A signal source that also takes confirmed-fraud labels (wire the `labels` topic to it). */
 export type LabelledGraphSignalSource = GraphSignalSource & {
   addLabels(labels: readonly Label[]): Promise<void>;
@@ -27,7 +30,9 @@ export async function createGraphSignalSource(
 ): Promise<LabelledGraphSignalSource> {
   if (!config.neo4j) {
     const { MemoryGraph } = await import('../graph-memory/index.ts');
-    return new MemoryGraph();
+    // Bounded so a long-running embedded pipeline does not grow without limit: the oldest
+    // transactions leave the case view first (entities and relations stay).
+    return new MemoryGraph({ maxTransactions: EMBEDDED_MAX_TRANSACTIONS });
   }
   const { createDriver } = await import('./backend.ts');
   const { Neo4jGraphSignals } = await import('./signals.ts');
