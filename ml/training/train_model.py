@@ -46,7 +46,7 @@ from .report import metrics_table, write_report  # noqa: E402
 
 DEFAULTS: dict = {
     "seed": 42,
-    "data": {"features": None, "labels": None, "history": None, "feature_set_version": None},
+    "data": {"features": None, "labels": None, "history": None, "simulate": None, "feature_set_version": None},
     "split": {"train_from": None, "train_until": None, "as_of": None, "gap_days": 7, "test_days": 7, "valid_fraction": 0.2},
     "model": {"algorithm": "xgboost", "imbalance_power": 0.5, "params": {}},
     "threshold": {"review_fpr": 0.01, "review_cards_per_day": None, "block_fpr": 0.001},
@@ -137,6 +137,12 @@ def ensure_features(cfg: dict) -> None:
     if not history:
         raise SystemExit(f"train: {features} does not exist; create it with `bin/fraud features backfill` or set data.history")
     root = Path(__file__).resolve().parents[2]
+    sim = cfg["data"].get("simulate")
+    if not Path(history).exists() and sim:
+        Path(history).parent.mkdir(parents=True, exist_ok=True)
+        cmd = [str(root / "bin" / "fraud"), "simulate", "--count", str(sim["count"]), "--seed", str(sim["seed"]), "--out", history]
+        log("no history yet: simulating one: " + " ".join(cmd))
+        subprocess.run(cmd, check=True)
     features.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(root / "bin" / "fraud"), "features", "backfill", "--input", history, "--labels", cfg["data"]["labels"], "--out", str(features)]
     log("computing features with the TypeScript backfill: " + " ".join(cmd))
