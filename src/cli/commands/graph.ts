@@ -1,5 +1,5 @@
 import { FraudError } from '../../core/errors/index.ts';
-import { type Command, parseFlags, subcommands } from '../command.ts';
+import { type Command, parseFlags, subcommands, wantsHelp } from '../command.ts';
 
 const usage = `Usage: bin/fraud graph <subcommand> [options]
 
@@ -413,6 +413,7 @@ const command: Command = {
   summary:
     'Graph analysis: shared devices, rings, paths, neighbourhoods, read-only Cypher (Neo4j or in-process)',
   usage,
-  run,
+  // `bin/fraud graph rings --help` prints the usage (which lists every subcommand's options).
+  run: (argv) => (argv.length > 1 && wantsHelp(argv.slice(1)) ? run(['--help']) : run(argv)),
 };
 export default command;
