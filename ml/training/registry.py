@@ -39,6 +39,13 @@ def _mlflow():
 
 
 def ensure_experiment(mlflow) -> str:
+    exp_id = _experiment(mlflow)
+    # Tells the MLflow UI this is model training (runs, metrics, models), not GenAI tracing.
+    mlflow.MlflowClient().set_experiment_tag(exp_id, "mlflow.experimentKind", "custom_model_development")
+    return exp_id
+
+
+def _experiment(mlflow) -> str:
     exp = mlflow.get_experiment_by_name(EXPERIMENT)
     if exp is None:
         uri = tracking_uri()
