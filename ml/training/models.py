@@ -1,10 +1,11 @@
 """The three learners: XGBoost, LightGBM and a logistic-regression baseline.
 
 Each is fitted on the train window minus its time-ordered tail, which serves for early
-stopping on class-weighted log loss (the tree models; smoother than AUC-PR on few positives). Class imbalance: the tree models weight the fraud class by
-`scale_pos_weight` = (legit/fraud) ** `imbalance_power` (0.5 by default: a moderate weight
-that helps ranking without wrecking calibration); logistic regression uses balanced class
-weights. Everything is seeded and single-process-deterministic.
+stopping of the tree models on class-weighted log loss (smoother than AUC-PR on few
+positives). Class imbalance: the tree models weight the fraud class by `scale_pos_weight` =
+(legit/fraud) ** `imbalance_power` (0.5 by default: a moderate weight that helps ranking
+without wrecking calibration); logistic regression uses balanced class weights. Everything is
+seeded and deterministic (same data + seed = byte-identical ONNX, tested).
 """
 
 from __future__ import annotations
