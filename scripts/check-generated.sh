@@ -5,7 +5,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 node scripts/gen-schemas.ts
 node scripts/gen-errors-doc.ts
-[ -f scripts/gen-feature-catalogue.ts ] && node scripts/gen-feature-catalogue.ts >/dev/null
+node scripts/gen-feature-catalogue.ts >/dev/null
+node infra/grafana/generate-dashboards.ts --check
 GENERATED=(docs/schemas docs/errors.md docs/feature-catalogue.md)
 if ! git diff --quiet -- "${GENERATED[@]}"; then
   echo "generated files are out of date; run scripts/check-generated.sh and commit:" >&2

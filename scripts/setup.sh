@@ -77,6 +77,7 @@ stage_system() {
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v kcat >/dev/null || need+=(kcat)
   command -v chromium >/dev/null || need+=(chromium)
+  command -v prometheus >/dev/null || need+=(prometheus)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     log "installing Debian packages: ${need[*]}"

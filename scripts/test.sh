@@ -55,11 +55,12 @@ run_lane unit
 
 step "starting real services (Kafka, Redis, Neo4j, PostgreSQL)"
 STARTED=$(for s in kafka redis neo4j postgres; do bin/fraud infra status "$s" >/dev/null 2>&1 || echo "$s"; done)
-if ! ENV_LINES=$(bin/fraud infra up kafka redis neo4j postgres); then
+# Kafka also gets a TLS listener with a local CA, for the TLS contract test.
+if ! ENV_LINES=$(FRAUD_KAFKA_TLS=true bin/fraud infra up kafka redis neo4j postgres); then
   fail_setup "could not start the services (see .run/*/*.log)"
 fi
 eval "$ENV_LINES"
-export KAFKA_BROKERS REDIS_URL NEO4J_URI DATABASE_URL
+export KAFKA_BROKERS KAFKA_TLS_BROKERS KAFKA_TLS_CA_FILE REDIS_URL NEO4J_URI DATABASE_URL
 cleanup() {
   if [ "$KEEP" = 0 ] && [ -n "$STARTED" ]; then
     step "stopping the services this run started: $(echo $STARTED)"

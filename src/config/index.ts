@@ -4,11 +4,58 @@ import { FraudError } from '../core/errors/index.ts';
  * Platform configuration, read once from the environment at start-up, validated and frozen.
  * Every infrastructure part is embedded unless its variable is set.
  */
+export interface KafkaSecurity {
+  readonly tls: boolean;
+  readonly caFile: string | null;
+  readonly sasl: {
+    readonly mechanism: SaslMechanism;
+    readonly username: string;
+    readonly password: string;
+  } | null;
+}
+
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
+  const tlsRaw = nonEmpty(env, 'KAFKA_TLS') ?? 'false';
+  if (tlsRaw !== 'true' && tlsRaw !== 'false') {
+    throw new FraudError('FRAUD_CONFIG_INVALID', `KAFKA_TLS must be true or false, got '${tlsRaw}'`);
+  }
+  const mechanism = nonEmpty(env, 'KAFKA_SASL_MECHANISM');
+  let sasl: KafkaSecurity['sasl'] = null;
+  if (mechanism) {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+      throw new FraudError(
+        'FRAUD_CONFIG_INVALID',
+        `KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}`,
+      );
+    }
+    const username = nonEmpty(env, 'KAFKA_SASL_USERNAME');
+    const password = nonEmpty(env, 'KAFKA_SASL_PASSWORD');
+    if (!username || !password) {
+      throw new FraudError(
+        'FRAUD_CONFIG_INVALID',
+        'KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+      );
+    }
+    sasl = Object.freeze({ mechanism: mechanism as SaslMechanism, username, password });
+  }
+  return Object.freeze({ tls: tlsRaw === 'true', caFile: nonEmpty(env, 'KAFKA_TLS_CA_FILE'), sasl });
+}
+
 export interface PlatformConfig {
   /** `KAFKA_BROKERS` (comma-separated host:port). Unset: the in-process bus. */
   readonly kafkaBrokers: readonly string[] | null;
   /** `KAFKA_CLIENT_ID`, default `fraud`. */
   readonly kafkaClientId: string;
+  /**
+   * Transport security to Kafka (managed clusters such as MSK are TLS-only):
+   * `KAFKA_TLS=true` (with `KAFKA_TLS_CA_FILE` for a private CA), and SASL with
+   * `KAFKA_SASL_MECHANISM` (PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512), `KAFKA_SASL_USERNAME`,
+   * `KAFKA_SASL_PASSWORD`.
+   */
+  readonly kafkaSecurity: KafkaSecurity;
   /** `REDIS_URL`. Unset: in-memory feature state. */
   readonly redisUrl: string | null;
   /** `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`. Unset: the in-process graph. */
@@ -70,6 +117,7 @@ export function loadConfig(
   return Object.freeze({
     kafkaBrokers: kafkaBrokers ? Object.freeze(kafkaBrokers) : null,
     kafkaClientId: nonEmpty(env, 'KAFKA_CLIENT_ID') ?? 'fraud',
+    kafkaSecurity: kafkaSecurity(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
     neo4j: neo4jUri
       ? Object.freeze({

@@ -1,4 +1,5 @@
-import { KafkaBus } from '../adapters/bus-kafka/index.ts';
+import { readFileSync } from 'node:fs';
+import { KafkaBus, type KafkaBusOptions } from '../adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../adapters/bus-memory/index.ts';
 import { MemoryFeatureStore } from '../adapters/features-memory/index.ts';
 import { createGraphSignalSource, type LabelledGraphSignalSource } from '../adapters/graph-neo4j/index.ts';
@@ -21,8 +22,19 @@ import { type Logger, PlatformMetrics } from '../services/telemetry/index.ts';
 /** Kafka when `KAFKA_BROKERS` is set, else the in-process bus. */
 export function createBus(config: PlatformConfig): EventBus {
   return config.kafkaBrokers
-    ? new KafkaBus({ brokers: config.kafkaBrokers, clientId: config.kafkaClientId })
+    ? new KafkaBus(kafkaOptions(config))
     : new MemoryBus({ partitions: config.partitions });
+}
+
+/** Kafka client options from the configuration (brokers, client id, TLS, SASL). */
+export function kafkaOptions(config: PlatformConfig): KafkaBusOptions {
+  const { tls, caFile, sasl } = config.kafkaSecurity;
+  return {
+    brokers: config.kafkaBrokers ?? [],
+    clientId: config.kafkaClientId,
+    tls: tls ? (caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) : null,
+    sasl,
+  };
 }
 
 /** Every topic of the pipeline, with its partitioning (rules is compacted: latest set wins). */

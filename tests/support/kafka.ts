@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
+import { connectionOptions, type KafkaBusOptions } from '../../src/adapters/bus-kafka/index.ts';
 
 /** Integration tests run against the real broker that `.ci/run` starts; a missing one is an error, not a skip. */
 export function requireKafka(): string[] {
@@ -13,9 +14,14 @@ export function requireKafka(): string[] {
 }
 
 /** Creates a fresh topic for one test, so tests never see each other's records. */
-export async function freshTopic(brokers: string[], base: string, partitions = 3): Promise<string> {
+export async function freshTopic(
+  brokers: string[] | KafkaBusOptions,
+  base: string,
+  partitions = 3,
+): Promise<string> {
   const name = `test.${base}.${randomUUID().slice(0, 8)}`;
-  const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: brokers });
+  const connection = Array.isArray(brokers) ? { bootstrapBrokers: brokers } : connectionOptions(brokers);
+  const admin = new Admin({ clientId: 'test-admin', ...connection });
   try {
     await admin.createTopics({ topics: [name], partitions, replicas: 1 });
   } finally {
@@ -23,7 +29,6 @@ export async function freshTopic(brokers: string[], base: string, partitions = 3
   }
   return name;
 }
-
 
 /** Pins a fresh group to the current end of topics (shared with the benchmark). */
 export { pinGroupToEnd } from '../../src/adapters/bus-kafka/offsets.ts';

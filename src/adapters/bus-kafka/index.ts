@@ -15,6 +15,23 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Broker acknowledgements for produced records: -1 (all in-sync replicas, default) or 1. */
   readonly acks?: -1 | 1;
+  /** TLS to the brokers (`ca`: a private CA in PEM). Default: plaintext. */
+  readonly tls?: { readonly ca?: string } | null;
+  /** SASL authentication. Default: none. */
+  readonly sasl?: {
+    readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+    readonly username: string;
+    readonly password: string;
+  } | null;
+}
+
+/** The client options every Kafka client of the platform shares: brokers, TLS and SASL. */
+export function connectionOptions(options: KafkaBusOptions) {
+  return {
+    bootstrapBrokers: [...options.brokers],
+    ...(options.tls ? { tls: options.tls.ca ? { ca: options.tls.ca } : {} } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
+  };
 }
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -166,7 +183,7 @@ function someError(err: unknown, test: (e: ClientError) => boolean, depth = 0): 
 /** The production event bus: Apache Kafka through @platformatic/kafka (pure TypeScript client). */
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
-  private readonly options: Required<KafkaBusOptions>;
+  private readonly options: Required<Omit<KafkaBusOptions, 'tls' | 'sasl'>> & KafkaBusOptions;
   private producer: Producer<Buffer, Buffer, string, string> | null = null;
   private readonly subscriptions = new Set<Subscription>();
 
@@ -177,7 +194,7 @@ export class KafkaBus implements EventBus {
   private getProducer(): Producer<Buffer, Buffer, string, string> {
     this.producer ??= new Producer({
       clientId: `${this.options.clientId}-producer`,
-      bootstrapBrokers: [...this.options.brokers],
+      ...connectionOptions(this.options),
       acks: this.options.acks,
       // Idempotence makes the client's own retries (e.g. leader moves) exactly-once per
       // partition: without it a retried request can write the same records twice.
@@ -238,7 +255,7 @@ export class KafkaBus implements EventBus {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       clientId: `${this.options.clientId}-${options.groupId}`,
       groupId: options.groupId,
-      bootstrapBrokers: [...this.options.brokers],
+      ...connectionOptions(this.options),
       autocommit: false,
       // Short timeouts so that a killed member's partitions move to the survivors quickly.
       sessionTimeout: 10_000,
@@ -262,7 +279,7 @@ export class KafkaBus implements EventBus {
   ): Promise<void> {
     const admin = new Admin({
       clientId: `${this.options.clientId}-admin`,
-      bootstrapBrokers: [...this.options.brokers],
+      ...connectionOptions(this.options),
     });
     try {
       const existing = new Set(await admin.listTopics());
@@ -275,6 +292,10 @@ export class KafkaBus implements EventBus {
           ...(t.compacted ? { configs: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
         });
       }
+    } catch (err) {
+      throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', `Kafka topic set-up failed: ${describe(err)}`, {
+        cause: err,
+      });
     } finally {
       await admin.close();
     }

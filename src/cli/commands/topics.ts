@@ -36,9 +36,11 @@ const command: Command = {
       const { loadConfig } = await import('../../config/index.ts');
       const { FraudError } = await import('../../core/errors/index.ts');
       const { Admin } = await import('@platformatic/kafka');
+      const { connectionOptions } = await import('../../adapters/bus-kafka/index.ts');
+      const { kafkaOptions } = await import('../../platform/index.ts');
       const config = loadConfig();
       if (!config.kafkaBrokers) throw new FraudError('FRAUD_CONFIG_INVALID', 'KAFKA_BROKERS is not set');
-      const admin = new Admin({ clientId: 'fraud-topics', bootstrapBrokers: [...config.kafkaBrokers] });
+      const admin = new Admin({ clientId: 'fraud-topics', ...connectionOptions(kafkaOptions(config)) });
       try {
         for (const t of (await admin.listTopics()).sort()) process.stdout.write(`${t}\n`);
       } finally {

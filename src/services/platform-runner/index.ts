@@ -66,7 +66,13 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
     ? runLiveFeed({
         bus: platform.bus,
         // Chargebacks arrive in minutes instead of weeks, so label-driven features move in a demo.
-        simulator: createSimulator({ seed: options.seed, timeScale: 1 / 1440 }),
+        // A per-run id prefix: transaction_id is the pipeline's idempotency key, and a restarted
+        // demo must not collide with the decisions an earlier run left in the store.
+        simulator: createSimulator({
+          seed: options.seed,
+          timeScale: 1 / 1440,
+          idPrefix: `tx_${Date.now().toString(36)}_`,
+        }),
         rate: options.rate,
         signal: abort.signal,
         ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
