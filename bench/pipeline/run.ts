@@ -59,6 +59,25 @@ const roundSummary = (s: Summary): Summary => ({
   mean: round(s.mean),
 });
 
+function saturationResult(count: number, seconds: number, latency: Summary, cpuMs?: number) {
+  return {
+    count,
+    seconds: round(seconds, 3),
+    throughput_tx_s: Math.round(count / seconds),
+    ...(cpuMs === undefined ? {} : { cpu_ms_per_tx: round(cpuMs / count, 4) }),
+    latency_ms: roundSummary(latency),
+  };
+}
+
+function sustainedResult(offered: number, count: number, seconds: number, latency: Summary) {
+  return {
+    offered_tx_s: offered,
+    achieved_tx_s: Math.round(count / seconds),
+    seconds: round(seconds, 3),
+    latency_ms: roundSummary(latency),
+  };
+}
+
 /** Pre-serialised simulated transactions (generation is kept out of the measured window). */
 function generate(count: number, seed: number, prefix: string): OutgoingMessage[] {
   const sim = createSimulator({ seed, count, idPrefix: prefix });
@@ -181,19 +200,8 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     mode: 'embedded',
     machine: machine(),
     pipeline: describePipeline(platform, config.partitions),
-    saturation: {
-      count: saturation.length,
-      seconds: round(satSeconds, 3),
-      throughput_tx_s: Math.round(saturation.length / satSeconds),
-      cpu_ms_per_tx: round((cpu.user + cpu.system) / 1000 / saturation.length, 4),
-      latency_ms: roundSummary(satLatency),
-    },
-    sustained: {
-      offered_tx_s: o.rate,
-      achieved_tx_s: Math.round(sustained.length / susSeconds),
-      seconds: round(susSeconds, 3),
-      latency_ms: roundSummary(susLatency),
-    },
+    saturation: saturationResult(saturation.length, satSeconds, satLatency, (cpu.user + cpu.system) / 1000),
+    sustained: sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
   };
   await platform.close();
   return result;
@@ -363,17 +371,7 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       graph: /graph (\S+)\)/.exec(childOut)?.[1] ?? 'unknown',
       partitions: config.partitions,
     },
-    saturation: {
-      count: saturation.length,
-      seconds: round(satSeconds, 3),
-      throughput_tx_s: Math.round(saturation.length / satSeconds),
-      latency_ms: roundSummary(satLatency),
-    },
-    sustained: {
-      offered_tx_s: o.rate,
-      achieved_tx_s: Math.round(sustained.length / susSeconds),
-      seconds: round(susSeconds, 3),
-      latency_ms: roundSummary(susLatency),
-    },
+    saturation: saturationResult(saturation.length, satSeconds, satLatency),
+    sustained: sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
   };
 }
