@@ -13,6 +13,15 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
 
 
+def _just_above(scores: np.ndarray, v: float) -> float:
+    """A threshold flagging exactly the scores > v, half-way to the next higher score: rows tied
+    at v stay unflagged even if another runtime rounds their score by one float32 ulp."""
+    higher = scores[scores > v]
+    if len(higher) == 0:
+        return float(np.nextafter(np.float32(v), np.float32(np.inf)))
+    return float((v + higher.min()) / 2)
+
+
 def threshold_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
     """Lowest threshold whose false-positive rate (score >= t among legitimate) is <= fpr."""
     neg = np.sort(scores[y == 0])[::-1]
@@ -22,7 +31,7 @@ def threshold_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:
     # Flag everything strictly above the (allowed+1)-th highest legitimate score.
     if allowed >= len(neg):
         return float(neg[-1])
-    return float(np.nextafter(np.float32(neg[allowed]), np.float32(np.inf)))
+    return _just_above(scores, float(neg[allowed]))
 
 
 def threshold_for_capacity(
@@ -38,7 +47,7 @@ def threshold_for_capacity(
         return float(np.nextafter(np.float32(ranked[0]), np.float32(np.inf)))
     if budget >= len(ranked):
         return float(ranked[-1])
-    return float(np.nextafter(np.float32(ranked[budget]), np.float32(np.inf)))
+    return _just_above(ranked, float(ranked[budget]))
 
 
 def recall_at_fpr(y: np.ndarray, scores: np.ndarray, fpr: float) -> float:

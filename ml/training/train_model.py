@@ -169,9 +169,18 @@ def train_one(cfg: dict, frame, names: list[str], split: D.Split, algorithm: str
     fit_seconds = time.perf_counter() - started
     log(f"{algorithm}: fitted in {fit_seconds:.1f}s" + (f", best iteration {fitted.best_iteration}" if fitted.best_iteration else ""))
 
+    out.mkdir(parents=True, exist_ok=True)
+    onx = to_onnx(fitted, len(names))
+    (out / "model.onnx").write_bytes(onx.SerializeToString())
+    digest = hashlib.sha256((out / "model.onnx").read_bytes()).hexdigest()[:8]
+    model_version = f"{algorithm}-{split.train_until.strftime('%Y%m%d')}-{digest}"
+
+    # Thresholds and metrics come from the exported graph's scores: what is evaluated is what
+    # is served (the library's own scores differ from ONNX Runtime's by float32 rounding, which
+    # can move rows that tie exactly at a threshold).
     days = frame["timestamp"].dt.strftime("%Y-%m-%d").to_numpy()
     cards = frame["card_id"].to_numpy()
-    s_va = fitted.predict(x_va)
+    s_va = onnx_predict(out / "model.onnx", x_va)
     th = cfg["threshold"]
     if th.get("review_cards_per_day"):
         review = threshold_for_capacity(s_va, days[valid_mask], cards[valid_mask], float(th["review_cards_per_day"]))
@@ -184,17 +193,12 @@ def train_one(cfg: dict, frame, names: list[str], split: D.Split, algorithm: str
     results = {"validation": evaluate(y_va, s_va, review, days[valid_mask], cards[valid_mask], k)}
     scored = {"validation": (y_va, s_va)}
     if test_mask.any():
-        s_te = fitted.predict(x_all[test_mask])
+        s_te = onnx_predict(out / "model.onnx", x_all[test_mask])
         results["test"] = evaluate(y_eval_all[test_mask], s_te, review, days[test_mask], cards[test_mask], k)
         scored["test"] = (y_eval_all[test_mask], s_te)
     else:
         log("no transactions in the test window: the report covers validation only")
 
-    out.mkdir(parents=True, exist_ok=True)
-    onx = to_onnx(fitted, len(names))
-    (out / "model.onnx").write_bytes(onx.SerializeToString())
-    digest = hashlib.sha256((out / "model.onnx").read_bytes()).hexdigest()[:8]
-    model_version = f"{algorithm}-{split.train_until.strftime('%Y%m%d')}-{digest}"
     explain = explain_structure(fitted, names)
     (out / "explain.json").write_text(json.dumps(explain, separators=(",", ":")))
 

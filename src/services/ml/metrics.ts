@@ -75,7 +75,11 @@ export function averagePrecision(rows: readonly ScoredRow[]): number {
   return ap;
 }
 
-/** Lowest float32-representable threshold flagging at most `fpr` of the legitimate rows. */
+/**
+ * Lowest threshold flagging at most `fpr` of the legitimate rows: half-way between the
+ * (allowed+1)-th highest legitimate score and the next higher score, so rows tied at the
+ * boundary stay unflagged even when another runtime rounds them by one float32 ulp.
+ */
 export function thresholdAtFpr(rows: readonly ScoredRow[], fpr: number): number {
   const neg = rows
     .filter((r) => !r.fraud)
@@ -84,7 +88,10 @@ export function thresholdAtFpr(rows: readonly ScoredRow[], fpr: number): number 
   if (neg.length === 0) return 0.5;
   const allowed = Math.floor(fpr * neg.length);
   if (allowed >= neg.length) return neg[neg.length - 1]!;
-  return nextFloat32Up(neg[allowed]!);
+  const v = neg[allowed]!;
+  let higher = Number.POSITIVE_INFINITY;
+  for (const r of rows) if (r.score > v && r.score < higher) higher = r.score;
+  return Number.isFinite(higher) ? (v + higher) / 2 : nextFloat32Up(v);
 }
 
 function nextFloat32Up(x: number): number {

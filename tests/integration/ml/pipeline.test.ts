@@ -104,8 +104,25 @@ describe('ML pipeline end to end (bin/fraud train → score → evaluate → mod
     const metrics = JSON.parse(stdout);
     expect(metrics.rows).toBe(lines.length - 1);
     expect(metrics.roc_auc).toBeGreaterThan(0.8);
-    expect(metrics).toHaveProperty('recall_at_0_1pct_fpr');
-    expect(metrics).toHaveProperty('card_precision_at_k');
+    // The same window as the trainer's test window: TypeScript (replay + ONNX + metrics.ts) and
+    // Python (backfill CSV + native model + metrics.py) must agree on every metric.
+    const python = JSON.parse(readFileSync(join(model, 'report.json'), 'utf8')).results.test;
+    expect(metrics.rows).toBe(python.rows);
+    expect(metrics.positives).toBe(python.positives);
+    for (const key of [
+      'roc_auc',
+      'average_precision',
+      'precision',
+      'recall',
+      'f1',
+      'fpr',
+      'recall_at_0_1pct_fpr',
+      'recall_at_1pct_fpr',
+      'card_precision_at_k',
+    ]) {
+      expect(metrics[key], key).toBeCloseTo(python[key], 4);
+    }
+    expect(metrics.brier).toBeCloseTo(python.calibration.brier, 5);
   }, 300_000);
 
   it('promotes with one command and serves models:/name@champion from the registry', async () => {
