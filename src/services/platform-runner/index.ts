@@ -40,6 +40,7 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
   await processor.start();
   const app = await buildApiServer(platform, {
     console: api.console,
+    graph: api.graph,
     readiness: () => (processor.state === 'running' ? [] : [`processor is ${processor.state}`]),
   });
   const address = await app.listen({ host: config.apiHost, port: options.port });

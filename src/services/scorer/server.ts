@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { GraphBackend } from '../../core/graph/index.ts';
 import type { Platform } from '../../platform/index.ts';
 import type { ConsoleRuntime } from '../console/index.ts';
 import { registerOpenApi } from '../console/index.ts';
+import { graphRoutes } from '../graph-service/http.ts';
 import { decisionsPlugin } from './plugins/decisions.ts';
 import { installErrorHandler } from './plugins/errors.ts';
 import { healthPlugin } from './plugins/health.ts';
@@ -17,6 +19,8 @@ export interface ApiServerOptions {
    * `bin/fraud up` always pass it; without it the API is unauthenticated (in-process tests).
    */
   readonly console?: ConsoleRuntime;
+  /** The graph for the analyst queries under `/v1/graph` (served only with the console's auth). */
+  readonly graph?: GraphBackend;
 }
 
 /** The HTTP API: one encapsulated plugin per area. */
@@ -50,6 +54,14 @@ export async function buildApiServer(
       lists: false,
     });
     await console.register(app);
+    const graph = options.graph;
+    if (graph) {
+      // Rings, paths and neighbourhoods name cards, devices and IPs: unmasked PII, so analysts only.
+      await app.register(async (scope) => {
+        scope.addHook('preHandler', console.auth.requirePermission('pii:read'));
+        await scope.register(graphRoutes, { backend: graph });
+      });
+    }
   } else {
     await platform.rules.register(app);
   }

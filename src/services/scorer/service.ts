@@ -1,5 +1,6 @@
 import { createGraphSignalSource, graphBackendFor } from '../../adapters/graph-neo4j/index.ts';
 import type { PlatformConfig } from '../../config/index.ts';
+import type { GraphBackend } from '../../core/graph/index.ts';
 import { createBus, createPlatform, type Platform, topicSpecs } from '../../platform/index.ts';
 import { type ConsoleRuntime, startConsoleRuntime } from '../console/index.ts';
 import { onShutdown } from '../runtime.ts';
@@ -10,6 +11,7 @@ import { buildApiServer } from './server.ts';
 export interface ApiPlatform {
   readonly platform: Platform;
   readonly console: ConsoleRuntime;
+  readonly graph: GraphBackend;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function openApiPlatform(
   return {
     platform: p,
     console,
+    graph: graphBackend,
     async close() {
       await console.close();
       await p.close();
@@ -66,7 +69,7 @@ export async function startApiService(
 ): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const api = await openApiPlatform(config, { demo: false, logger });
-  const app = await buildApiServer(api.platform, { console: api.console });
+  const app = await buildApiServer(api.platform, { console: api.console, graph: api.graph });
   const address = await app.listen({ host: options.host, port: options.port });
   process.stderr.write(`decision API listening on ${address} (bus: ${api.platform.bus.kind})\n`);
   process.stderr.write(api.console.banner(address));
