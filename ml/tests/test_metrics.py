@@ -2,7 +2,14 @@ import numpy as np
 import pandas as pd
 
 from ml.training import data as D
-from ml.training.metrics import calibration, card_precision_at_k, evaluate, recall_at_fpr, threshold_at_fpr
+from ml.training.metrics import (
+    calibration,
+    card_precision_at_k,
+    evaluate,
+    recall_at_fpr,
+    threshold_at_fpr,
+    threshold_for_capacity,
+)
 
 
 def test_threshold_at_fpr_flags_at_most_the_allowed_share_of_legitimate():
@@ -59,3 +66,22 @@ def test_targets_use_only_labels_known_before_as_of():
 def test_windows_are_half_open():
     frame = pd.DataFrame({"timestamp": pd.to_datetime(["2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z"], utc=True)})
     assert D.window(frame, D.parse_instant("2025-01-01"), D.parse_instant("2025-01-02")).tolist() == [True, False]
+
+
+def test_capacity_threshold_flags_the_daily_review_budget_in_cards():
+    rng = np.random.default_rng(3)
+    days = np.repeat(["d1", "d2", "d3"], 400)
+    cards = np.array([f"c{i % 200}" for i in range(1200)])  # two transactions per card and day
+    scores = rng.uniform(size=1200)
+    t = threshold_for_capacity(scores, days, cards, cards_per_day=20)
+    frame = pd.DataFrame({"day": days, "card": cards, "flag": scores >= t})
+    flagged_cards_per_day = frame[frame["flag"]].groupby("day")["card"].nunique()
+    assert flagged_cards_per_day.sum() == 60  # 20 cards/day on average over the 3 days
+
+
+def test_threshold_sits_between_tied_scores_and_the_next_one():
+    # 98 legitimate rows tied at 0.3: a 1-ulp rounding of them must not flip them over the threshold.
+    y = np.array([0] * 100 + [1])
+    scores = np.array([0.9, 0.5] + [0.3] * 98 + [0.95])
+    t = threshold_at_fpr(y, scores, 0.02)  # two legitimate rows may be flagged: 0.9 and 0.5
+    assert abs(t - 0.4) < 1e-12
