@@ -85,4 +85,14 @@ describe('fraud metrics (same definitions as ml/training/metrics.py)', () => {
     expect(m.fpr).toBeCloseTo(1 / 3, 12);
     expect(m.card_precision_at_k).toBeUndefined();
   });
+
+  it('puts the FPR threshold half-way to the next score, so tied rows cannot flip by rounding', () => {
+    const data: ScoredRow[] = [
+      { score: 0.9, fraud: false },
+      { score: 0.5, fraud: false },
+      { score: 0.95, fraud: true },
+    ];
+    for (let i = 0; i < 98; i++) data.push({ score: 0.3, fraud: false });
+    expect(thresholdAtFpr(data, 0.02)).toBeCloseTo(0.4, 12);
+  });
 });
