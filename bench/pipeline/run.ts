@@ -78,15 +78,22 @@ function sustainedResult(offered: number, count: number, seconds: number, latenc
   };
 }
 
-/** Pre-serialised simulated transactions (generation is kept out of the measured window). */
-function generate(count: number, seed: number, prefix: string): OutgoingMessage[] {
-  const sim = createSimulator({ seed, count, idPrefix: prefix });
-  const out: OutgoingMessage[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const { transaction } = sim.next();
-    out[i] = { key: transaction.card_id, value: transactionJson(transaction) };
-  }
-  return out;
+/**
+ * Pre-serialised simulated transactions (generation is kept out of the measured window): one
+ * continuous history from one seed, cut into consecutive phases, so each phase continues the
+ * cards' histories in event-time order as production traffic would.
+ */
+function generate(sizes: readonly number[], seed: number, prefix: string): OutgoingMessage[][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const sim = createSimulator({ seed, count: total, idPrefix: prefix });
+  return sizes.map((n) => {
+    const out: OutgoingMessage[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const { transaction } = sim.next();
+      out[i] = { key: transaction.card_id, value: transactionJson(transaction) };
+    }
+    return out;
+  });
 }
 
 /** Sends `messages` stamped with their send time, at `rate` tx/s (Infinity = as fast as possible). */
@@ -169,9 +176,11 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   };
 
   log(`embedded: generating ${o.count + Math.ceil(o.rate * o.seconds)} simulated transactions`);
-  const warm = generate(Math.min(20_000, o.count), o.seed + 1, 'warm_');
-  const saturation = generate(o.count, o.seed, 'sat_');
-  const sustained = generate(Math.ceil(o.rate * o.seconds), o.seed + 2, 'sus_');
+  const [warm, saturation, sustained] = generate(
+    [Math.min(20_000, o.count), o.count, Math.ceil(o.rate * o.seconds)],
+    o.seed,
+    'tx_',
+  ) as [OutgoingMessage[], OutgoingMessage[], OutgoingMessage[]];
 
   log('embedded: warm-up (JIT, feature state)');
   await offer(bus, warm, Number.POSITIVE_INFINITY, 2_000);
@@ -325,9 +334,11 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     while (received < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   };
 
-  const warm = generate(Math.min(20_000, o.count), o.seed + 1, `kwarm_${run}_`);
-  const saturation = generate(o.count, o.seed, `ksat_${run}_`);
-  const sustained = generate(Math.ceil(o.rate * o.seconds), o.seed + 2, `ksus_${run}_`);
+  const [warm, saturation, sustained] = generate(
+    [Math.min(20_000, o.count), o.count, Math.ceil(o.rate * o.seconds)],
+    o.seed,
+    `tx_${run}_`,
+  ) as [OutgoingMessage[], OutgoingMessage[], OutgoingMessage[]];
 
   log('kafka: warm-up');
   await offerTracked(warm, Number.POSITIVE_INFINITY);

@@ -1,4 +1,4 @@
-import type { EnrichedTransaction, Transaction } from '../core/contracts/index.ts';
+import type { Transaction } from '../core/contracts/index.ts';
 
 /** Graph-derived risk signals for one transaction's entities (null = unknown). */
 export interface GraphSignals {
@@ -13,7 +13,10 @@ export interface GraphSignalSource {
   readonly kind: 'memory' | 'neo4j' | 'none';
   /** Cached signals, or `undefined` when missing or stale (the decision records that). */
   signalsFor(transaction: Transaction): GraphSignals | undefined;
-  /** Feeds decided transactions to the graph (batched, idempotent). */
-  observe(batch: readonly EnrichedTransaction[]): Promise<void>;
+  /**
+   * Feeds decided transactions to the graph (batched, idempotent). Takes anything that carries
+   * the transaction (an enriched record, a decision result): the graph needs no features.
+   */
+  observe(batch: readonly { readonly transaction: Transaction }[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -48,7 +48,7 @@ export class MemoryGraph implements GraphBackend, GraphSignalSource {
     return this.graph.signalsFor(transaction);
   }
 
-  async observe(batch: readonly EnrichedTransaction[]): Promise<void> {
+  async observe(batch: readonly { readonly transaction: Transaction }[]): Promise<void> {
     this.graph.write(batch.map((e) => toGraphRow(e.transaction)));
   }
 

@@ -95,7 +95,7 @@ export class Neo4jGraphSignals implements GraphSignalSource {
     return this.graph.signalsFor(transaction);
   }
 
-  async observe(batch: readonly EnrichedTransaction[]): Promise<void> {
+  async observe(batch: readonly { readonly transaction: Transaction }[]): Promise<void> {
     this.graph.write(batch.map((e) => toGraphRow(e.transaction)));
   }
 

@@ -249,7 +249,7 @@ export class StreamProcessor {
       for (const m of out.dlq) metrics.dlq.inc({ code: m.headers?.['x-error-code'] ?? 'unknown' });
     }
     if (this.options.graph && out.results.length > 0) {
-      await this.options.graph.observe(out.results.map((r) => r.enriched)).catch((err: unknown) => {
+      await this.options.graph.observe(out.results).catch((err: unknown) => {
         // Graph signals are advisory: a failing graph never stops decisions.
         this.options.logger?.warn({ err }, 'graph observe failed');
       });
