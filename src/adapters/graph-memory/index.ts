@@ -4,7 +4,7 @@
  * HTTP, graph service) and the GraphSignalSource (the live decision), so in a single-process
  * deployment the decision reads exactly what the analyst sees.
  */
-import type { EnrichedTransaction, Label, Transaction } from '../../core/contracts/index.ts';
+import type { Label, Transaction } from '../../core/contracts/index.ts';
 import {
   type AnalysisResult,
   BARE_ID_ORDER,

@@ -10,7 +10,7 @@
  * therefore never slows a decision; it only ages the cache.
  */
 import type { Driver } from 'neo4j-driver';
-import type { EnrichedTransaction, Label, Transaction } from '../../core/contracts/index.ts';
+import type { Label, Transaction } from '../../core/contracts/index.ts';
 import { IdentityGraph, toGraphRow } from '../../core/graph/index.ts';
 import type { GraphSignalSource, GraphSignals } from '../../ports/graph-signals.ts';
 import { wrapNeo4jError } from './backend.ts';
