@@ -55,8 +55,10 @@ run_lane unit
 
 step "starting real services (Kafka, Redis, Neo4j, PostgreSQL)"
 STARTED=$(for s in kafka redis neo4j postgres; do bin/fraud infra status "$s" >/dev/null 2>&1 || echo "$s"; done)
-# Kafka also gets a TLS listener with a local CA, for the TLS contract test.
-if ! ENV_LINES=$(FRAUD_KAFKA_TLS=true bin/fraud infra up kafka redis neo4j postgres); then
+# Kafka also gets a TLS listener with a local CA, for the TLS contract test. Exported, so
+# that tests calling the launcher again ask for the broker as it runs.
+export FRAUD_KAFKA_TLS=true
+if ! ENV_LINES=$(bin/fraud infra up kafka redis neo4j postgres); then
   fail_setup "could not start the services (see .run/*/*.log)"
 fi
 eval "$ENV_LINES"

@@ -64,7 +64,15 @@ describe('shared services started by bin/fraud infra up (env)', () => {
       log: quiet,
     });
     expect((await kafka.status()).running).toBe(true);
-    expect(await kafka.up()).toEqual({ KAFKA_BROKERS: `127.0.0.1:${port}` });
+    // scripts/test.sh runs the shared broker with its TLS listener too (FRAUD_KAFKA_TLS=true).
+    const tls =
+      process.env['FRAUD_KAFKA_TLS'] === 'true'
+        ? {
+            KAFKA_TLS_BROKERS: requireEnv('KAFKA_TLS_BROKERS', 'kafka'),
+            KAFKA_TLS_CA_FILE: requireEnv('KAFKA_TLS_CA_FILE', 'kafka'),
+          }
+        : {};
+    expect(await kafka.up()).toEqual({ KAFKA_BROKERS: `127.0.0.1:${port}`, ...tls });
   });
 
   it('Redis: the launcher reports the server in REDIS_URL running, and up is a no-op', async () => {
