@@ -29,7 +29,7 @@ PASSED=0
 FAILED=0
 count_vitest() { # $1 = json report
   local counts
-  counts=$(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites ?? 0) - 0, r.numTotalTests)' "$1" 2>/dev/null) || { FAILED=$((FAILED + 1)); return; }
+  counts=$(node -e 'const r=JSON.parse(require("node:fs").readFileSync(process.argv[1],"utf8"));console.log(r.numPassedTests, r.numFailedTests, r.numTotalTests)' "$1" 2>/dev/null) || { FAILED=$((FAILED + 1)); return; }
   read -r p f t <<<"$counts"
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
   # A lane whose files failed to load reports no tests: count that as a failure.
@@ -62,6 +62,7 @@ if ! ENV_LINES=$(bin/fraud infra up kafka redis neo4j postgres); then
   fail_setup "could not start the services (see .run/*/*.log)"
 fi
 eval "$ENV_LINES"
+bin/fraud topics create >/dev/null || fail_setup "could not create the Kafka topics"
 export KAFKA_BROKERS KAFKA_TLS_BROKERS KAFKA_TLS_CA_FILE REDIS_URL NEO4J_URI DATABASE_URL
 cleanup() {
   if [ "$KEEP" = 0 ] && [ -n "$STARTED" ]; then

@@ -15,6 +15,12 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Broker acknowledgements for produced records: -1 (all in-sync replicas, default) or 1. */
   readonly acks?: -1 | 1;
+  /**
+   * Upper bound on one produce request, in ms. Default 30,000. The client can wait indefinitely
+   * for metadata of a topic that does not exist (auto-creation is off); past this deadline the
+   * send fails as retryable, naming the topic, instead of hanging the caller.
+   */
+  readonly sendTimeoutMs?: number;
   /** TLS to the brokers (`ca`: a private CA in PEM). Default: plaintext. */
   readonly tls?: { readonly ca?: string } | null;
   /** SASL authentication. Default: none. */
@@ -183,7 +189,8 @@ function someError(err: unknown, test: (e: ClientError) => boolean, depth = 0): 
 /** The production event bus: Apache Kafka through @platformatic/kafka (pure TypeScript client). */
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
-  private readonly options: Required<Omit<KafkaBusOptions, 'tls' | 'sasl'>> & KafkaBusOptions;
+  private readonly options: Required<Omit<KafkaBusOptions, 'tls' | 'sasl' | 'sendTimeoutMs'>> &
+    KafkaBusOptions;
   private producer: Producer<Buffer, Buffer, string, string> | null = null;
   private readonly subscriptions = new Set<Subscription>();
 
@@ -238,9 +245,24 @@ export class KafkaBus implements EventBus {
     topic: string,
     messages: MessageToProduce<Buffer, Buffer, string, string>[],
   ): Promise<void> {
+    const timeoutMs = this.options.sendTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new FraudError(
+              'FRAUD_DEPENDENCY_UNAVAILABLE',
+              `Kafka produce to '${topic}' got no answer in ${timeoutMs} ms (does the topic exist? 'bin/fraud topics create')`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
     try {
-      await this.getProducer().send({ messages });
+      await Promise.race([this.getProducer().send({ messages }), deadline]);
     } catch (err) {
+      if (err instanceof FraudError) throw err;
       // A request the broker refuses for good (e.g. too large) must fail loudly, not be retried forever.
       const permanent = someError(err, (e) => e.canRetry === false && e.code === 'PLT_KFK_PROTOCOL');
       throw new FraudError(
@@ -248,6 +270,8 @@ export class KafkaBus implements EventBus {
         `Kafka produce to '${topic}' failed: ${describe(err)}`,
         { cause: err },
       );
+    } finally {
+      clearTimeout(timer);
     }
   }
 

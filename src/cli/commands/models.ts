@@ -76,11 +76,14 @@ async function promote(argv: string[]): Promise<number> {
   process.stdout.write(`models:/${name}@${alias} → version ${version}\n`);
   if (process.env['KAFKA_BROKERS']) {
     const { loadConfig } = await import('../../config/index.ts');
-    const { createBus } = await import('../../platform/index.ts');
+    const { createBus, topicSpecs } = await import('../../platform/index.ts');
     const { TOPICS } = await import('../../core/contracts/index.ts');
     const { modelEvent } = await import('../../adapters/model-onnx/index.ts');
-    const bus = createBus(loadConfig());
+    const config = loadConfig();
+    const bus = createBus(config);
     try {
+      // Topics are explicit (no auto-creation): a promotion on a fresh cluster creates its topic.
+      await bus.ensureTopics(topicSpecs(config.partitions).filter((t) => t.name === TOPICS.models));
       await bus.publish(TOPICS.models, [
         { key: `${name}@${alias}`, value: JSON.stringify(modelEvent(name, alias, version)) },
       ]);

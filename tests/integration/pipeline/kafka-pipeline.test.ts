@@ -158,10 +158,11 @@ describe('pipeline on Kafka', () => {
         await stopProcess(a, 'SIGKILL');
       }
     }
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     while (seen.size < total && Date.now() < deadline)
       record(await until(scores, (all) => all.length >= 500, 2_000));
-    expect(ids.filter((id) => !seen.has(id))).toEqual([]);
+    const missing = ids.filter((id) => !seen.has(id));
+    expect(missing, `survivor's output:\n${b.output().slice(-4000)}`).toEqual([]);
     expect(b.exitCode).toBeNull();
     await scores.close();
     await stopProcess(b);
