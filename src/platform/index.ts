@@ -11,6 +11,7 @@ import type { DecisionPolicy } from '../core/decision/index.ts';
 import type { ListPersistence } from '../core/lists/index.ts';
 import type { EventBus, FeatureStore, ModelScorer } from '../ports/index.ts';
 import { DecisionEngine, type Holder } from '../services/decision-engine/index.ts';
+import { FileLabelStore } from '../services/ml/index.ts';
 import { type RulesRuntime, startRulesRuntime } from '../services/rules-engine/index.ts';
 import { type Logger, PlatformMetrics } from '../services/telemetry/index.ts';
 
@@ -70,7 +71,7 @@ export class SwapHolder<T> implements Holder<T> {
   }
 }
 
-/** Where the `labels` topic goes: the label-delayed features and the graph's fraud signals. */
+/** Where the `labels` topic goes: the label-delayed features, the graph's fraud signals and the ML label store. */
 export interface LabelSink {
   addLabels(labels: readonly Label[]): Promise<void>;
 }
@@ -152,9 +153,12 @@ export async function createPlatform(
   if (model.current) metrics.activeVersion.set({ kind: 'champion', version: model.current.version }, 1);
 
   const engine = new DecisionEngine({ features, graph, policy: rules.policy, model, challenger });
+  // The feedback loop: labels also accumulate in the ML label store that `bin/fraud retrain` reads
+  // (one file per instance under the data dir; see docs/ml.md).
+  const labelStore = new FileLabelStore(config.dataDir);
   const labels: LabelSink = {
     async addLabels(batch) {
-      await Promise.all([features.addLabels(batch), graph.addLabels(batch)]);
+      await Promise.all([features.addLabels(batch), graph.addLabels(batch), labelStore.append(batch)]);
     },
   };
   return {

@@ -198,3 +198,36 @@ describe('StreamProcessor', () => {
     await b.stop();
   });
 });
+
+describe('labels topic', () => {
+  it('feeds the ML label store (the feedback loop retraining reads)', async () => {
+    const { FileLabelStore } = await import('../../../src/services/ml/index.ts');
+    const { readFileSync, rmSync } = await import('node:fs');
+    const bus = new MemoryBus({ partitions: 2 });
+    const dataDir = `/tmp/fraud-labels-test-${process.pid}`;
+    rmSync(dataDir, { recursive: true, force: true });
+    const { loadConfig } = await import('../../../src/config/index.ts');
+    const { createPlatform } = await import('../../../src/platform/index.ts');
+    const platform = await createPlatform(loadConfig({ FRAUD_DATA_DIR: dataDir }), { bus, watch: false });
+    const processor = new StreamProcessor({ bus, engine: platform.engine, features: platform.labels });
+    await processor.start();
+    const label = {
+      transaction_id: 'tx_0001',
+      is_fraud: true,
+      labeled_at: '2025-02-20T00:00:00Z',
+      source: 'analyst',
+    };
+    await bus.publish(TOPICS.labels, [{ key: 'tx_0001', value: JSON.stringify(label) }]);
+    const path = new FileLabelStore(dataDir).path;
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('tx_0001'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {}
+    }
+    expect(JSON.parse(text.trim())).toEqual(label);
+    await processor.stop();
+    await platform.close();
+  });
+});
