@@ -162,13 +162,23 @@ export class StreamProcessor {
   }
 
   private async transactionLoop(): Promise<void> {
-    const sub = this.subscription!;
     const maxInFlight = this.options.maxInFlight ?? 2;
     try {
       for (;;) {
+        const sub = this.subscription!;
         // Short polls so a stop request is seen promptly; records pulled after it are left
         // uncommitted, and the partition's next owner redoes them.
-        const records = await sub.next(POLL_MS);
+        let records: ConsumedRecord[] | null;
+        try {
+          records = await sub.next(POLL_MS);
+        } catch (err) {
+          // A consumer can die under us, e.g. Kafka's client tears its stream down when a commit
+          // meets a rebalance. That is no reason to stop deciding: rejoin the group and go on;
+          // whatever was not committed is redelivered, and feature updates are idempotent.
+          if (!isFraudError(err) || !err.retryable || this.stopRequested) throw err;
+          await this.resubscribe(err);
+          continue;
+        }
         if (records === null || this.stopRequested) break;
         if (records.length === 0) continue;
         const output = await this.withRetry('decide', () => this.decide(records));
@@ -239,7 +249,16 @@ export class StreamProcessor {
       ]),
     );
     const producedAt = Date.now();
-    await this.withRetry('commit', () => sub.commit(records), 3);
+    try {
+      await this.withRetry('commit', () => sub.commit(records), 3);
+    } catch (err) {
+      // Output is produced; only the offsets did not stick (typically a rebalance moved the
+      // partitions). The next owner redoes these records: at-least-once, idempotent features.
+      this.options.logger?.warn(
+        { err, records: records.length },
+        'commit failed; records will be redelivered',
+      );
+    }
     this.processed += out.results.length;
     this.deadLettered += out.dlq.length;
     const endToEndMs = out.sendTimes.map((t) => Math.max(0, producedAt - t));
@@ -255,6 +274,29 @@ export class StreamProcessor {
       });
     }
     this.options.onBatch?.(out.results, out.dlq.length, endToEndMs);
+  }
+
+  /** Replaces a dead transactions subscription with a new member of the same group. */
+  private async resubscribe(cause: unknown): Promise<void> {
+    this.options.logger?.warn({ err: cause }, 'consumer failed; rejoining the group');
+    // Let in-flight output finish first, so its commits go through the old member or fail harmlessly.
+    await Promise.allSettled(this.inFlight);
+    await this.subscription?.close().catch(() => {});
+    for (let attempt = 1; !this.stopRequested; attempt++) {
+      try {
+        this.subscription = await this.options.bus.subscribe({
+          groupId: this.options.groupId ?? 'fraud-processor',
+          topics: [TOPICS.transactions],
+          from: this.options.from ?? 'earliest',
+          maxBatchSize: this.options.maxBatchSize ?? 500,
+        });
+        return;
+      } catch (err) {
+        const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+        this.options.logger?.warn({ err, attempt, delay }, 'rejoin failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async labelLoop(sub: Subscription): Promise<void> {

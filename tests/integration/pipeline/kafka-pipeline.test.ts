@@ -158,7 +158,7 @@ describe('pipeline on Kafka', () => {
         await stopProcess(a, 'SIGKILL');
       }
     }
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 90_000;
     while (seen.size < total && Date.now() < deadline)
       record(await until(scores, (all) => all.length >= 500, 2_000));
     const missing = ids.filter((id) => !seen.has(id));
@@ -166,5 +166,5 @@ describe('pipeline on Kafka', () => {
     expect(b.exitCode).toBeNull();
     await scores.close();
     await stopProcess(b);
-  });
+  }, 240_000);
 });

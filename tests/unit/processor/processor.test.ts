@@ -231,3 +231,52 @@ describe('labels topic', () => {
     await platform.close();
   });
 });
+
+describe('consumer failure', () => {
+  it('rejoins the group when its consumer dies mid-stream, and still scores every transaction', async () => {
+    const { FraudError } = await import('../../../src/core/errors/index.ts');
+    const bus = new MemoryBus({ partitions: 3 });
+    const platform = await embeddedPlatform({ bus });
+    // The first transactions subscription dies after its third batch, as a Kafka consumer does
+    // when a commit meets a rebalance; later subscriptions are healthy.
+    let subscriptions = 0;
+    const flaky: typeof bus = Object.assign(Object.create(bus), {
+      subscribe: async (options: Parameters<typeof bus.subscribe>[0]) => {
+        const sub = await bus.subscribe(options);
+        if (!options.topics.includes(TOPICS.transactions) || subscriptions++ > 0) return sub;
+        let batches = 0;
+        return {
+          next: async (wait?: number) => {
+            const b = await sub.next(wait);
+            if (b && b.length > 0 && ++batches > 3) {
+              throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', 'consumer stream destroyed (rebalance)');
+            }
+            return b;
+          },
+          commit: (r: Parameters<typeof sub.commit>[0]) => sub.commit(r),
+          close: () => sub.close(),
+        };
+      },
+    });
+    const processor = new StreamProcessor({
+      bus: flaky,
+      engine: platform.engine,
+      features: platform.features,
+      maxBatchSize: 20,
+    });
+    const scores = await bus.subscribe({ groupId: 'watch-flaky', topics: [TOPICS.scores], from: 'earliest' });
+    await processor.start();
+    const txs = stream(300, 30);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    const ids = new Set(
+      (await collect(scores, 400, 3_000)).map((r) => JSON.parse(r.value.toString()).transaction_id),
+    );
+    expect(subscriptions).toBeGreaterThanOrEqual(2);
+    expect(processor.state).toBe('running');
+    expect(txs.filter((t) => !ids.has(t.transaction_id))).toEqual([]);
+    await processor.stop();
+  });
+});
