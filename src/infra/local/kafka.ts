@@ -277,9 +277,9 @@ class LocalKafka implements LocalService {
     if (existsSync(join(this.#dataDir, 'meta.properties'))) return;
     const clusterIdFile = join(this.#ctx.runDir, 'cluster.id');
     // A Kafka Uuid is 16 random bytes in URL-safe base64 without padding (22 characters).
-    const clusterId = existsSync(clusterIdFile)
-      ? readFileSync(clusterIdFile, 'utf8').trim()
-      : randomBytes(16).toString('base64url');
+    // It must not start with '-': the storage tool would read it as an option (seen in CI).
+    let clusterId = existsSync(clusterIdFile) ? readFileSync(clusterIdFile, 'utf8').trim() : '';
+    while (clusterId === '' || clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     writeFileSync(clusterIdFile, `${clusterId}\n`);
     this.#ctx.log(`formatting KRaft storage (cluster ${clusterId})`);
     try {

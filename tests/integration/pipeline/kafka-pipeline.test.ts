@@ -31,8 +31,16 @@ describe('pipeline on Kafka', () => {
     await bus.close();
   });
 
+  // The processors keep their feature and graph state in process: these tests are about the
+  // consumer group (order, dead letters, failover), and must not depend on the speed of the
+  // Redis or Neo4j the lane also provides (the feature-store suites test Redis replay).
   async function startProcessor(group: string) {
-    const child = fraud(['process', '--group', group, '--port', '0'], { KAFKA_BROKERS: brokers.join(',') });
+    const child = fraud(['process', '--group', group, '--port', '0'], {
+      KAFKA_BROKERS: brokers.join(','),
+      REDIS_URL: '',
+      NEO4J_URI: '',
+      DATABASE_URL: '',
+    });
     children.push(child);
     await waitForOutput(child, /processor running/);
     return child;
