@@ -28,9 +28,8 @@ import {
   portFromEnv,
   probePort,
   readPid,
-  removeFile,
   spawnDetached,
-  stopProcess,
+  stopOwnProcess,
   tailFile,
   waitUntil,
 } from './process.ts';
@@ -385,21 +384,14 @@ class LocalKafka implements LocalService {
   }
 
   async down(): Promise<void> {
-    const pid = readPid(this.#pidFile);
-    if (!isOurProcess(pid, MAIN_CLASS)) {
-      removeFile(this.#pidFile);
-      const other = await probePort(HOST, this.#port);
-      this.#ctx.log(
-        other
-          ? `not started by bin/fraud (port ${this.#port} is served by another process); left alone`
-          : 'not running',
-      );
-      return;
-    }
-    const start = performance.now();
-    const how = await stopProcess(pid, STOP_TIMEOUT_MS);
-    removeFile(this.#pidFile);
-    this.#ctx.log(`${how} (pid ${pid}) in ${elapsedMs(start)} ms`);
+    await stopOwnProcess({
+      pidFile: this.#pidFile,
+      marker: MAIN_CLASS,
+      host: HOST,
+      port: this.#port,
+      timeoutMs: STOP_TIMEOUT_MS,
+      log: (m) => this.#ctx.log(m),
+    });
   }
 
   async status(): Promise<{ running: boolean; detail: string }> {

@@ -156,6 +156,32 @@ export async function stopProcess(
 }
 
 /** `mkdir -p`. */
+/**
+ * `down` for a launcher whose process is recorded in a pid file: stops it only when the pid is
+ * still ours (its command line has `marker`), and says so when the port is served by something
+ * bin/fraud did not start, which it leaves alone.
+ */
+export async function stopOwnProcess(o: {
+  readonly pidFile: string;
+  readonly marker: string;
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs: number;
+  log(message: string): void;
+}): Promise<void> {
+  const pid = readPid(o.pidFile);
+  if (!isOurProcess(pid, o.marker)) {
+    removeFile(o.pidFile);
+    const other = await probePort(o.host, o.port);
+    o.log(other ? `not started by bin/fraud (port ${o.port} is in use); left alone` : 'not running');
+    return;
+  }
+  const start = performance.now();
+  const how = await stopProcess(pid, o.timeoutMs);
+  removeFile(o.pidFile);
+  o.log(`${how} (pid ${pid}) in ${elapsedMs(start)} ms`);
+}
+
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });
   return path;

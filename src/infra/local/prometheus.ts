@@ -17,9 +17,8 @@ import {
   portFromEnv,
   probePort,
   readPid,
-  removeFile,
   spawnDetached,
-  stopProcess,
+  stopOwnProcess,
   tailFile,
   waitUntil,
 } from './process.ts';
@@ -114,19 +113,14 @@ class LocalPrometheus implements LocalService {
   }
 
   async down(): Promise<void> {
-    const pid = readPid(this.#pidFile);
-    if (!isOurProcess(pid, this.#marker)) {
-      removeFile(this.#pidFile);
-      const other = await probePort(HOST, this.#port);
-      this.#ctx.log(
-        other ? `not started by bin/fraud (port ${this.#port} is in use); left alone` : 'not running',
-      );
-      return;
-    }
-    const start = performance.now();
-    const how = await stopProcess(pid, 15_000);
-    removeFile(this.#pidFile);
-    this.#ctx.log(`${how} (pid ${pid}) in ${elapsedMs(start)} ms`);
+    await stopOwnProcess({
+      pidFile: this.#pidFile,
+      marker: this.#marker,
+      host: HOST,
+      port: this.#port,
+      timeoutMs: 15_000,
+      log: (m) => this.#ctx.log(m),
+    });
   }
 
   async status(): Promise<{ running: boolean; detail: string }> {

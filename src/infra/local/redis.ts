@@ -16,9 +16,8 @@ import {
   portFromEnv,
   probePort,
   readPid,
-  removeFile,
   spawnDetached,
-  stopProcess,
+  stopOwnProcess,
   tailFile,
   waitUntil,
 } from './process.ts';
@@ -116,19 +115,14 @@ class LocalRedis implements LocalService {
   }
 
   async down(): Promise<void> {
-    const pid = readPid(this.#pidFile);
-    if (!isOurProcess(pid, MARKER)) {
-      removeFile(this.#pidFile);
-      const other = await probePort(HOST, this.#port);
-      this.#ctx.log(
-        other ? `not started by bin/fraud (port ${this.#port} is in use); left alone` : 'not running',
-      );
-      return;
-    }
-    const start = performance.now();
-    const how = await stopProcess(pid, 10_000);
-    removeFile(this.#pidFile);
-    this.#ctx.log(`${how} (pid ${pid}) in ${elapsedMs(start)} ms`);
+    await stopOwnProcess({
+      pidFile: this.#pidFile,
+      marker: MARKER,
+      host: HOST,
+      port: this.#port,
+      timeoutMs: 10_000,
+      log: (m) => this.#ctx.log(m),
+    });
   }
 
   async status(): Promise<{ running: boolean; detail: string }> {
