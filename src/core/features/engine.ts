@@ -9,7 +9,10 @@ import {
   computeCustomer,
   computeLinks,
   computeRisk,
+  countryCode,
+  eventTime,
   FEATURE_COUNT,
+  hash53,
   LINK_HISTORY_MS,
   LINK_STRIDE,
   newPoint,
@@ -17,7 +20,6 @@ import {
   RISK_WINDOW_MS,
   TIMELINE_STRIDE,
   type TxPoint,
-  toPoint,
   writeCardRow,
   writeCustomerRow,
   writeLinkRow,
@@ -80,6 +82,8 @@ class History {
   rows: number[] = [];
   start = 0;
   latest = Number.NEGATIVE_INFINITY;
+  /** hash53 of the entity's id, computed once instead of once per transaction. */
+  id = 0;
 
   /** Drops rows from the head while their time is ≤ cutoff; compacts now and then. */
   trim(cutoff: number, stride: number): void {
@@ -109,6 +113,16 @@ class RiskState {
   latest = Number.NEGATIVE_INFINITY;
   /** Device and IP also keep which cards they saw (LINK_STRIDE rows). */
   links: History | null = null;
+  /** hash53 of the entity's id, computed once instead of once per transaction. */
+  id = 0;
+  /**
+   * Per risk window, where its start was found last time (an index into `tl`). Event time
+   * mostly advances, so each window's start only moves forward a little: walking from the
+   * hint replaces a binary search. A hint is only a starting point, always re-checked.
+   */
+  hint0 = 0;
+  hint1 = 0;
+  hint2 = 0;
 
   insert(time: number, hash: number): void {
     const tl = this.tl;
@@ -132,6 +146,9 @@ class RiskState {
     } else if (s > 64 && s * 2 > tl.length) {
       this.tl = tl.slice(s);
       this.tlStart = 0;
+      this.hint0 = Math.max(0, this.hint0 - s);
+      this.hint1 = Math.max(0, this.hint1 - s);
+      this.hint2 = Math.max(0, this.hint2 - s);
     } else {
       this.tlStart = s;
     }
@@ -212,21 +229,40 @@ function countRisk(s: RiskState, x: TxPoint, out: Float64Array, offset: number):
       : lowerBound(tl, s.tlStart, n, x.time, x.hash);
   const fraud = s.fraud;
   const fhi = fraud === null ? 0 : upperBound(fraud, s.fraudStart, fraud.length, x.time);
-  // Largest window first; each smaller window's start lies at or after the larger one's.
-  let lo = s.tlStart;
-  for (let k = RISK_WINDOW_MS.length - 1; k >= 0; k--) {
-    const lower = x.time - RISK_WINDOW_MS[k]!;
-    // The longest window starts near the head (retention = window + lateness): walk a few
-    // steps before falling back to binary search.
-    let steps = 0;
-    while (lo < hi && tl[lo]! <= lower && steps < 8) {
-      lo += TIMELINE_STRIDE;
-      steps++;
-    }
-    if (steps === 8) lo = upperBoundTime(tl, lo, hi, lower);
-    out[offset + k] = (hi - lo) / TIMELINE_STRIDE;
-    out[offset + 3 + k] = fraud === null ? 0 : fhi - upperBound(fraud, s.fraudStart, fhi, lower);
+  const start = s.tlStart;
+  // The windows' starts: the first pair with time > t − w (a unique position in the sorted
+  // timeline, however it is found), searched from where it was last time.
+  const lo0 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[0]!, s.hint0);
+  const lo1 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[1]!, s.hint1);
+  const lo2 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[2]!, s.hint2);
+  s.hint0 = lo0;
+  s.hint1 = lo1;
+  s.hint2 = lo2;
+  out[offset] = (hi - lo0) / TIMELINE_STRIDE;
+  out[offset + 1] = (hi - lo1) / TIMELINE_STRIDE;
+  out[offset + 2] = (hi - lo2) / TIMELINE_STRIDE;
+  if (fraud === null) {
+    out[offset + 3] = 0;
+    out[offset + 4] = 0;
+    out[offset + 5] = 0;
+  } else {
+    const fs = s.fraudStart;
+    out[offset + 3] = fhi - upperBound(fraud, fs, fhi, x.time - RISK_WINDOW_MS[0]!);
+    out[offset + 4] = fhi - upperBound(fraud, fs, fhi, x.time - RISK_WINDOW_MS[1]!);
+    out[offset + 5] = fhi - upperBound(fraud, fs, fhi, x.time - RISK_WINDOW_MS[2]!);
   }
+}
+
+/** First pair index in [from, to) whose time is > lower (or `to`), searched from `hint`. */
+function windowStart(tl: number[], from: number, to: number, lower: number, hint: number): number {
+  let lo = hint < from ? from : Math.min(hint, to);
+  if (lo > from && tl[lo - TIMELINE_STRIDE]! > lower) return upperBoundTime(tl, from, lo, lower);
+  // Walk a few steps, then fall back to binary search.
+  for (let steps = 0; steps < 8; steps++) {
+    if (lo >= to || tl[lo]! > lower) return lo;
+    lo += TIMELINE_STRIDE;
+  }
+  return upperBoundTime(tl, lo, to, lower);
 }
 
 interface IndexEntry {
@@ -293,26 +329,37 @@ export class FeatureEngine {
    * recomputed and equals the first one unless late events arrived in between).
    */
   enrich(tx: Transaction, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
-    const x = toPoint(tx, this.point);
+    // The point equals toPoint(tx), with the entities' id hashes taken from their state.
+    const x = this.point;
+    x.time = eventTime(tx.timestamp);
     const L = this.allowedLatenessMs;
-    const card = getOr(this.cards, tx.card_id, History);
-    const customer = getOr(this.customers, tx.customer_id, History);
-    const merchant = getOr(this.risk[0]!, tx.merchant_id, RiskState);
-    const category = getOr(this.risk[1]!, tx.merchant_category, RiskState);
-    const device = getOr(this.risk[2]!, tx.device_id, RiskState);
-    const ip = getOr(this.risk[3]!, tx.ip_address, RiskState);
+    const card = getHistory(this.cards, tx.card_id);
+    const customer = getHistory(this.customers, tx.customer_id);
+    const merchant = getRisk(this.risk[0]!, tx.merchant_id);
+    const category = getRisk(this.risk[1]!, tx.merchant_category);
+    const device = getRisk(this.risk[2]!, tx.device_id);
+    const ip = getRisk(this.risk[3]!, tx.ip_address);
     device.links ??= new History();
     ip.links ??= new History();
+    x.hash = hash53(tx.transaction_id);
+    x.amount = tx.amount;
+    x.merchant = merchant.id;
+    x.device = device.id;
+    x.ip = ip.id;
+    x.card = card.id;
+    x.country = countryCode(tx.merchant_country);
+    x.present = tx.card_present ? 1 : 0;
 
     const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
     computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
     computeLinks(x, 0, device.links.rows, device.links.start, device.links.rows.length, out);
     computeLinks(x, 1, ip.links.rows, ip.links.start, ip.links.rows.length, out);
-    const riskStates = [merchant, category, device, ip];
-    for (let e = 0; e < 4; e++) {
-      countRisk(riskStates[e]!, x, this.riskCounts, e * 6);
-      computeRisk(e, this.riskCounts, e * 6, out);
-    }
+    const counts = this.riskCounts;
+    countRisk(merchant, x, counts, 0);
+    countRisk(category, x, counts, 6);
+    countRisk(device, x, counts, 12);
+    countRisk(ip, x, counts, 18);
+    for (let e = 0; e < 4; e++) computeRisk(e, counts, e * 6, out);
     computeContext(x, out);
 
     if (replay) {
@@ -333,14 +380,15 @@ export class FeatureEngine {
     device.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
     writeLinkRow(x, ip.links.rows);
     ip.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
-    for (const r of riskStates) {
-      r.insert(x.time, x.hash);
-      r.trim(x.time - RISK_HISTORY_MS - L);
-      if (x.time > r.latest) r.latest = x.time;
-    }
+    const riskCutoff = x.time - RISK_HISTORY_MS - L;
+    applyRisk(merchant, x, riskCutoff);
+    applyRisk(category, x, riskCutoff);
+    applyRisk(device, x, riskCutoff);
+    applyRisk(ip, x, riskCutoff);
     const labeledAt = this.pending.size > 0 ? this.pending.get(tx.transaction_id) : undefined;
     if (this.indexAll || labeledAt !== undefined) {
-      const entry: IndexEntry = { time: x.time, hash: x.hash, risk: riskStates, labelled: false };
+      const risk = [merchant, category, device, ip];
+      const entry: IndexEntry = { time: x.time, hash: x.hash, risk, labelled: false };
       this.index.set(tx.transaction_id, entry);
       if (labeledAt !== undefined) {
         this.pending.delete(tx.transaction_id);
@@ -424,10 +472,28 @@ export class FeatureEngine {
   }
 }
 
-function getOr<T>(map: Map<string, T>, key: string, Ctor: new () => T): T {
+function applyRisk(r: RiskState, x: TxPoint, cutoff: number): void {
+  r.insert(x.time, x.hash);
+  r.trim(cutoff);
+  if (x.time > r.latest) r.latest = x.time;
+}
+
+// One lookup helper per state class keeps each call site monomorphic.
+function getHistory(map: Map<string, History>, key: string): History {
   let v = map.get(key);
   if (v === undefined) {
-    v = new Ctor();
+    v = new History();
+    v.id = hash53(key);
+    map.set(key, v);
+  }
+  return v;
+}
+
+function getRisk(map: Map<string, RiskState>, key: string): RiskState {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = new RiskState();
+    v.id = hash53(key);
     map.set(key, v);
   }
   return v;
