@@ -84,6 +84,11 @@ async function backfill(argv: string[]): Promise<number> {
     [
       `backfill: done in ${secs.toFixed(1)} s — ${result.transactions.toLocaleString('en')} transactions (${Math.round(result.transactions / secs).toLocaleString('en')} tx/s) → ${result.out}`,
       `  feature set ${result.featureSetVersion}, ${result.engine.applied} applied, ${result.engine.replays} duplicate transaction ids, ${result.engine.lateEvents} late beyond the allowed lateness`,
+      ...(result.threadCpu
+        ? [
+            `  CPU seconds per thread: reader ${result.threadCpu.reader.toFixed(2)}, engine ${result.threadCpu.engine.toFixed(2)}, writer ${result.threadCpu.writer.toFixed(2)}`,
+          ]
+        : []),
       `  bad lines: ${result.badLines} in the input, ${result.badLabelLines} in the labels`,
       `  labels: ${result.labels} read, ${result.fraudLabels} fraud, ${result.engine.labelsApplied} applied, ${result.engine.labelsPending} without a transaction in the history, ${result.engine.labelsDuplicate} duplicates`,
       '',

@@ -1,14 +1,18 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { checkTransaction, type Transaction, UTC_TIMESTAMP_PATTERN } from '../../core/contracts/index.ts';
 import {
   eventTime,
   FEATURE_COUNT,
-  FEATURE_NAMES,
   FEATURE_SET_VERSION,
   FeatureEngine,
   type FeatureEngineStats,
 } from '../../core/features/index.ts';
+import { backfillHeader, backfillRow } from './csv.ts';
+import { lineChunks, lines } from './lines.ts';
+import { runPipeline, type ThreadCpu } from './pipeline.ts';
+
+export { BACKFILL_ID_COLUMNS, backfillHeader, backfillRow, featureCell } from './csv.ts';
 
 /*
  * Offline backfill (issue #3): "computes, for every historical transaction, exactly what the
@@ -76,36 +80,6 @@ export class Replay {
       engine: engine.stats(),
     };
   }
-}
-
-/**
- * Lines of a file or stream, a chunk's worth at a time (one promise per chunk, not per line),
- * CRLF tolerated; never holds more than one chunk and one partial line.
- */
-async function* lineChunks(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string[]> {
-  const stream =
-    typeof source === 'string'
-      ? createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 20 })
-      : source;
-  let rest = '';
-  for await (const chunk of stream) {
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-    const out: string[] = [];
-    let start = 0;
-    let nl = text.indexOf('\n', start);
-    while (nl !== -1) {
-      out.push(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    rest = text.slice(start);
-    if (out.length > 0) yield out;
-  }
-  if (rest.length > 0) yield [rest];
-}
-
-async function* lines(source: string | AsyncIterable<string | Buffer>): AsyncGenerator<string> {
-  for await (const chunk of lineChunks(source)) yield* chunk;
 }
 
 const TIMESTAMP = new RegExp(UTC_TIMESTAMP_PATTERN);
@@ -232,45 +206,25 @@ export async function* replayHistory(options: ReplayOptions, handle?: Replay): A
   for await (const batch of replayHistoryBatches(options, handle)) yield* batch;
 }
 
-/** CSV columns: these five first (the ML trainer relies on them), then FEATURE_NAMES. */
-export const BACKFILL_ID_COLUMNS = [
-  'transaction_id',
-  'timestamp',
-  'card_id',
-  'customer_id',
-  'merchant_id',
-] as const;
-
-export function backfillHeader(): string {
-  return [...BACKFILL_ID_COLUMNS, ...FEATURE_NAMES].join(',');
-}
-
-// Most cells are small counts and flags: their text is looked up instead of formatted.
-const SMALL_INTS: string[] = Array.from({ length: 4096 }, (_, i) => `,${i}`);
-
-/** One CSV row; missing (NaN) is an empty cell; numbers in shortest round-trip form. */
-export function backfillRow(tx: Transaction, v: Float64Array): string {
-  let s = `${tx.transaction_id},${tx.timestamp},${tx.card_id},${tx.customer_id},${tx.merchant_id}`;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (Number.isNaN(x)) s += ',';
-    else if (x >= 0 && x < 4096 && (x | 0) === x) s += SMALL_INTS[x]!;
-    else s += `,${x}`;
-  }
-  return s;
-}
-
 export interface BackfillOptions extends ReplayOptions {
   /** Output CSV path. */
   readonly out: string;
   /** Progress callback, about once a second. */
   readonly onProgress?: (summary: ReplaySummary, elapsedMs: number) => void;
+  /**
+   * Read/validate and format/write on two worker threads around the engine (default true
+   * when `input` is a file path; a stream input always runs on the calling thread). The
+   * output is byte-identical either way.
+   */
+  readonly threads?: boolean;
 }
 
 export interface BackfillResult extends ReplaySummary {
   readonly featureSetVersion: string;
   readonly elapsedMs: number;
   readonly out: string;
+  /** CPU seconds per thread when the backfill ran threaded (engine = the calling thread). */
+  readonly threadCpu?: ThreadCpu;
 }
 
 /** Streams the history to a features CSV (one row per valid transaction, input order). */
@@ -283,6 +237,9 @@ export async function backfillToCsv(options: BackfillOptions): Promise<BackfillR
       indexAll: false,
     }),
   );
+  if (typeof options.input === 'string' && options.threads !== false) {
+    return backfillThreaded(options, options.input, handle, started);
+  }
   const ws = createWriteStream(options.out, { highWaterMark: 1 << 20 });
   const failed = new Promise<never>((_, reject) => ws.once('error', reject));
   failed.catch(() => {});
@@ -306,6 +263,54 @@ export async function backfillToCsv(options: BackfillOptions): Promise<BackfillR
   return {
     ...handle.summary,
     engine: handle.engine.stats(),
+    featureSetVersion: FEATURE_SET_VERSION,
+    elapsedMs: performance.now() - started,
+    out: options.out,
+  };
+}
+
+async function backfillThreaded(
+  options: BackfillOptions,
+  input: string,
+  handle: Replay,
+  started: number,
+): Promise<BackfillResult> {
+  const { engine, summary } = handle;
+  const onBad = options.onBadLine ?? (() => {});
+  if (options.labels !== undefined) {
+    const r = await readLabels(
+      options.labels,
+      (id, isFraud, at) => {
+        if (isFraud) summary.fraudLabels++;
+        engine.addLabel(id, isFraud, at);
+      },
+      onBad,
+    );
+    summary.labels = r.labels;
+    summary.badLabelLines = r.bad;
+  }
+  let lastProgress = started;
+  const r = await runPipeline(engine, input, options.out, {
+    onBadLine: (line, reason) => {
+      summary.badLines++;
+      onBad({ file: input, line, reason });
+    },
+    onChunk: (lines, transactions) => {
+      summary.lines = lines;
+      summary.transactions = transactions;
+      const now = performance.now();
+      if (options.onProgress && now - lastProgress >= 1000) {
+        lastProgress = now;
+        options.onProgress(summary, now - started);
+      }
+    },
+  });
+  summary.lines = r.lines;
+  summary.transactions = r.transactions;
+  return {
+    ...summary,
+    threadCpu: r.cpu,
+    engine: engine.stats(),
     featureSetVersion: FEATURE_SET_VERSION,
     elapsedMs: performance.now() - started,
     out: options.out,

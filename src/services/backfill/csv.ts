@@ -1,0 +1,165 @@
+import type { Transaction } from '../../core/contracts/index.ts';
+import { FEATURE_NAMES } from '../../core/features/index.ts';
+
+/** CSV columns: these five first (the ML trainer relies on them), then FEATURE_NAMES. */
+export const BACKFILL_ID_COLUMNS = [
+  'transaction_id',
+  'timestamp',
+  'card_id',
+  'customer_id',
+  'merchant_id',
+] as const;
+
+export function backfillHeader(): string {
+  return [...BACKFILL_ID_COLUMNS, ...FEATURE_NAMES].join(',');
+}
+
+/** The five id cells of a row (no trailing comma). */
+export function backfillPrefix(tx: Transaction): string {
+  return `${tx.transaction_id},${tx.timestamp},${tx.card_id},${tx.customer_id},${tx.merchant_id}`;
+}
+
+// Most cells are small counts and flags: their text is looked up instead of formatted.
+const SMALL_INTS: string[] = Array.from({ length: 4096 }, (_, i) => `,${i}`);
+
+/**
+ * One cell, with its leading comma: missing (NaN) is empty, numbers in JavaScript's shortest
+ * round-trip form (`String(x)`), byte for byte.
+ *
+ * Fast path for values with at most two decimals (amounts and their sums, most of the
+ * non-integer cells): if r = round(100·x) and r / 100 === x, x is the double nearest to the
+ * decimal r/100 (IEEE division of exact integers is correctly rounded), and below 10¹² no other
+ * decimal with at most two places maps to the same double, so the two-place text of r/100 is
+ * the shortest that round-trips — exactly what String(x) prints. Everything else (rates, ratios,
+ * z-scores, sums with rounding error) goes through String(x). Unit-tested against String.
+ */
+export function featureCell(x: number): string {
+  if (Number.isNaN(x)) return ',';
+  if (x >= 0 && x < 4096 && (x | 0) === x) return SMALL_INTS[x]!;
+  const r = Math.round(x * 100);
+  if (r / 100 === x && r < 1e14 && r > -1e14) {
+    const a = r < 0 ? -r : r;
+    const whole = Math.floor(a / 100);
+    const cents = a - whole * 100;
+    const head = r < 0 ? `,-${whole}` : `,${whole}`;
+    if (cents === 0) return head;
+    if (cents % 10 === 0) return `${head}.${cents / 10}`;
+    return cents < 10 ? `${head}.0${cents}` : `${head}.${cents}`;
+  }
+  return `,${x}`;
+}
+
+/** One CSV row; missing (NaN) is an empty cell; numbers in shortest round-trip form. */
+export function backfillRow(tx: Transaction, v: Float64Array): string {
+  return backfillRowAt(backfillPrefix(tx), v, 0, v.length);
+}
+
+/** A row from its id cells and `count` features of `v` starting at `offset`. */
+export function backfillRowAt(prefix: string, v: Float64Array, offset: number, count: number): string {
+  let s = prefix;
+  const end = offset + count;
+  for (let i = offset; i < end; i++) s += featureCell(v[i]!);
+  return s;
+}
+
+/**
+ * Writes the same text as `featureCell` (and whole rows) straight into a byte buffer: no
+ * intermediate strings for the common cells, no UTF-8 encoding pass over the output. The
+ * backfill's writer thread uses it; the result is byte-identical to `backfillRowAt`.
+ */
+export class CsvBytes {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(capacity = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Makes room for n more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (this.pos + n > size) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  /** Copies bytes [from, to) of src. */
+  bytes(src: Uint8Array, from: number, to: number): void {
+    this.reserve(to - from);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = from; i < to; i++) buf[p++] = src[i]!;
+    this.pos = p;
+  }
+
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** One cell with its leading comma (reserve 32 bytes first for the fast paths). */
+  cell(x: number): void {
+    const buf = this.buf;
+    if (Number.isNaN(x)) {
+      buf[this.pos++] = 44;
+      return;
+    }
+    if (x >= 0 && x < 4096 && (x | 0) === x) {
+      buf[this.pos++] = 44;
+      this.pos = writeDigits(buf, this.pos, x);
+      return;
+    }
+    // Same fast path and argument as featureCell.
+    const r = Math.round(x * 100);
+    if (r / 100 === x && r < 1e14 && r > -1e14) {
+      let p = this.pos;
+      buf[p++] = 44;
+      let a = r;
+      if (r < 0) {
+        buf[p++] = 45;
+        a = -r;
+      }
+      const whole = Math.floor(a / 100);
+      const cents = a - whole * 100;
+      p = writeDigits(buf, p, whole);
+      if (cents !== 0) {
+        buf[p++] = 46;
+        const tens = Math.floor(cents / 10);
+        buf[p++] = 48 + tens;
+        const ones = cents - tens * 10;
+        if (ones !== 0) buf[p++] = 48 + ones;
+      }
+      this.pos = p;
+      return;
+    }
+    const s = `,${x}`;
+    this.reserve(s.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Takes the bytes written so far (a copy) and starts over. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+}
+
+/** Decimal digits of a non-negative integer below 2⁵³ at buf[pos]; returns the new position. */
+function writeDigits(buf: Buffer, pos: number, n: number): number {
+  let len = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) len++;
+  let p = pos + len;
+  for (let m = n; ; ) {
+    const q = Math.floor(m / 10);
+    buf[--p] = 48 + (m - q * 10);
+    if (q === 0) break;
+    m = q;
+  }
+  return pos + len;
+}

@@ -1,0 +1,66 @@
+/*
+ * Backfill reader thread: reads the history, splits lines, parses and validates each one
+ * against the `transactions` contract, and hands the main thread (which runs the sequential
+ * feature engine) only the good lines, with the CSV id cells already built and the bad lines
+ * with their line numbers. Validation is about a third of a transaction's cost, so moving it
+ * here lets the engine thread spend its time on the engine.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkTransaction } from '../../core/contracts/index.ts';
+import { backfillPrefix } from './csv.ts';
+import { lineChunks } from './lines.ts';
+import type { ParsedBatch, ParseWorkerData } from './pipeline.ts';
+
+const port = parentPort!;
+const { input, maxInFlight } = workerData as ParseWorkerData;
+let inFlight = 0;
+let wake: (() => void) | null = null;
+port.on('message', (m: 'ack') => {
+  if (m === 'ack') {
+    inFlight--;
+    wake?.();
+    wake = null;
+  }
+});
+
+try {
+  let n = 0;
+  for await (const chunk of lineChunks(input)) {
+    const good: string[] = [];
+    let prefixes = '';
+    const bad: ParsedBatch['bad'] = [];
+    for (const raw of chunk) {
+      n++;
+      if (raw.length === 0 || raw.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (err) {
+        bad.push({ line: n, reason: `not JSON: ${(err as Error).message}` });
+        continue;
+      }
+      const parsed = checkTransaction(value);
+      if (!parsed.ok) {
+        bad.push({ line: n, reason: parsed.error.message });
+        continue;
+      }
+      good.push(raw);
+      prefixes += `${backfillPrefix(parsed.transaction)}\n`;
+    }
+    // Bounded hand-over: at most `maxInFlight` chunks (~1 MB each) wait for the engine.
+    while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
+    inFlight++;
+    const batch: ParsedBatch = {
+      kind: 'batch',
+      lines: n,
+      count: good.length,
+      good: good.join('\n'),
+      prefixes,
+      bad,
+    };
+    port.postMessage(batch);
+  }
+  port.postMessage({ kind: 'end', lines: n, cpu: process.threadCpuUsage() });
+} catch (err) {
+  port.postMessage({ kind: 'error', message: (err as Error).message });
+}
