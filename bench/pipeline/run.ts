@@ -46,7 +46,17 @@ export interface PipelineBenchResult {
     cpu_ms_per_tx?: number;
     latency_ms: Summary;
   };
-  readonly sustained: { offered_tx_s: number; achieved_tx_s: number; seconds: number; latency_ms: Summary };
+  readonly sustained: {
+    offered_tx_s: number;
+    achieved_tx_s: number;
+    seconds: number;
+    latency_ms: Summary;
+    /**
+     * Kafka mode: the latency split by stage, from each score's `decided_at` and `latency_ms`:
+     * send → picked up by the processor, deciding, decided → score produced.
+     */
+    stages?: { consumed_ms: Summary; decide_ms: Summary; produce_ms: Summary };
+  };
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -279,6 +289,15 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
 
   const sendTimes = new Map<string, number>();
   const latencies = new Samples();
+  const stages = { toProcessor: new Samples(), decide: new Samples(), toProduce: new Samples() };
+  const clearStages = () => {
+    for (const st of Object.values(stages)) st.clear();
+  };
+  const stageSummary = () => ({
+    consumed_ms: roundSummary(summarize(stages.toProcessor.values())),
+    decide_ms: roundSummary(summarize(stages.decide.values())),
+    produce_ms: roundSummary(summarize(stages.toProduce.values())),
+  });
   let lastAt = 0;
   let received = 0;
   let reading = true;
@@ -288,13 +307,20 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       if (batch === null) return;
       for (const r of batch) {
         // The score's transaction_id is its first field: read it without parsing the whole score.
-        const v = r.value.toString('latin1', 0, 200);
-        const from = v.indexOf(':"') + 2;
-        const id = v.slice(from, v.indexOf('"', from));
-        const sent = sendTimes.get(id);
+        const score = JSON.parse(r.value.toString('utf8')) as {
+          transaction_id: string;
+          decided_at: string;
+          latency_ms: number;
+        };
+        const sent = sendTimes.get(score.transaction_id);
         if (sent === undefined) continue;
-        sendTimes.delete(id);
+        sendTimes.delete(score.transaction_id);
         latencies.push(r.timestamp - sent);
+        // Where the time went: broker and consumer fetch, then deciding, then producing.
+        const decidedAt = Date.parse(score.decided_at);
+        stages.toProcessor.push(Math.max(0, decidedAt - score.latency_ms - sent));
+        stages.decide.push(score.latency_ms);
+        stages.toProduce.push(Math.max(0, r.timestamp - decidedAt));
         lastAt = Math.max(lastAt, r.timestamp);
         received++;
       }
@@ -355,12 +381,14 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
 
   log(`kafka: sustained phase, ${o.rate} tx/s for ${o.seconds} s`);
   latencies.clear();
+  clearStages();
   received = 0;
   const susStart = await offerTracked(sustained, o.rate);
   await waitFor(sustained.length);
   const susSeconds = (lastAt - susStart) / 1000;
   const susReceived = received;
   const susLatency = summarize(latencies.values());
+  const susStages = stageSummary();
 
   reading = false;
   await reader;
@@ -383,6 +411,6 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       partitions: config.partitions,
     },
     saturation: saturationResult(saturation.length, satSeconds, satLatency),
-    sustained: sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
+    sustained: { ...sustainedResult(o.rate, sustained.length, susSeconds, susLatency), stages: susStages },
   };
 }

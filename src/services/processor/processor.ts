@@ -86,6 +86,8 @@ export class StreamProcessor {
   private stateValue: ProcessorState = 'idle';
   private readonly options: ProcessorOptions;
   private readonly inFlight: Promise<void>[] = [];
+  /** The last batch handed to `produce`: the next one is produced after it. */
+  private producedTail: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | null = null;
   private labelSubscription: Subscription | null = null;
   private loops: Promise<void>[] = [];
@@ -183,14 +185,23 @@ export class StreamProcessor {
         if (records.length === 0) continue;
         const output = await this.withRetry('decide', () => this.decide(records));
         this.options.metrics?.batchSize.observe(records.length);
-        // Produce, then commit, chained after the previous batch so commits stay in order.
+        // Two chains: a batch is produced once the previous batch's output is acknowledged (per-key
+        // order), and committed once it is produced and the previous batch is committed (offsets in
+        // order). A commit round trip never delays the next batch's output.
         const previous = this.inFlight.at(-1) ?? Promise.resolve();
-        const flight = previous.then(() => this.produceAndCommit(sub, records, output));
+        // A failed produce fails the processor; no later batch is produced after it.
+        const produced = this.producedTail.then(() => this.produce(output));
+        this.producedTail = produced;
+        const flight = Promise.all([produced, previous]).then(([producedAt]) =>
+          this.commitAndReport(sub, records, output, producedAt),
+        );
         this.inFlight.push(flight);
-        flight.finally(() => {
-          const i = this.inFlight.indexOf(flight);
-          if (i >= 0) this.inFlight.splice(i, 1);
-        });
+        flight
+          .finally(() => {
+            const i = this.inFlight.indexOf(flight);
+            if (i >= 0) this.inFlight.splice(i, 1);
+          })
+          .catch(() => {}); // the loop awaits `flight` itself and handles its failure
         while (this.inFlight.length >= maxInFlight) await this.inFlight[0];
       }
       await Promise.all(this.inFlight);
@@ -224,12 +235,9 @@ export class StreamProcessor {
     return { results, raw, dlq, sendTimes };
   }
 
-  private async produceAndCommit(
-    sub: Subscription,
-    records: readonly ConsumedRecord[],
-    out: BatchOutput,
-  ): Promise<void> {
-    const { bus, metrics } = this.options;
+  /** Produces a batch's output; resolves with the time it was acknowledged. */
+  private async produce(out: BatchOutput): Promise<number> {
+    const { bus } = this.options;
     const enriched: OutgoingMessage[] = [];
     const scores: OutgoingMessage[] = [];
     const alerts: OutgoingMessage[] = [];
@@ -248,7 +256,16 @@ export class StreamProcessor {
         bus.publish(TOPICS.dlq, out.dlq),
       ]),
     );
-    const producedAt = Date.now();
+    return Date.now();
+  }
+
+  private async commitAndReport(
+    sub: Subscription,
+    records: readonly ConsumedRecord[],
+    out: BatchOutput,
+    producedAt: number,
+  ): Promise<void> {
+    const { metrics } = this.options;
     try {
       await this.withRetry('commit', () => sub.commit(records), 3);
     } catch (err) {
