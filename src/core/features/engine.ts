@@ -26,6 +26,22 @@ import {
 } from './compute.ts';
 import { DAY_MS, MINUTE_MS } from './definitions.ts';
 
+/** The fields of a transaction the features read (every `Transaction` is one). */
+export type FeatureInput = Pick<
+  Transaction,
+  | 'transaction_id'
+  | 'timestamp'
+  | 'amount'
+  | 'card_id'
+  | 'merchant_id'
+  | 'merchant_category'
+  | 'customer_id'
+  | 'merchant_country'
+  | 'card_present'
+  | 'device_id'
+  | 'ip_address'
+>;
+
 /** Options of the in-process feature state (memory store and offline backfill). */
 export interface FeatureEngineOptions {
   /**
@@ -292,6 +308,12 @@ export class FeatureEngine {
   private readonly index = new Map<string, IndexEntry>();
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
   private readonly pending = new Map<string, number>();
+  /**
+   * Bit set over the low bits of hash53(transaction_id) of pending labels (never cleared
+   * until the map is empty): a clear bit proves "no pending label", which skips a Map
+   * lookup per transaction while the backfill holds thousands of labels up front.
+   */
+  private readonly pendingBits = new Uint32Array(PENDING_BITS / 32);
   private readonly point: TxPoint = newPoint();
   private readonly riskCounts = new Float64Array(4 * 2 * RISK_WINDOW_MS.length);
   private sinceSweep = 0;
@@ -328,7 +350,7 @@ export class FeatureEngine {
    * unless it is already in the state (a replay: nothing is applied, the vector is
    * recomputed and equals the first one unless late events arrived in between).
    */
-  enrich(tx: Transaction, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
+  enrich(tx: FeatureInput, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
     // The point equals toPoint(tx), with the entities' id hashes taken from their state.
     const x = this.point;
     x.time = eventTime(tx.timestamp);
@@ -385,13 +407,15 @@ export class FeatureEngine {
     applyRisk(category, x, riskCutoff);
     applyRisk(device, x, riskCutoff);
     applyRisk(ip, x, riskCutoff);
-    const labeledAt = this.pending.size > 0 ? this.pending.get(tx.transaction_id) : undefined;
+    const labeledAt =
+      this.pending.size > 0 && this.mayBePending(x.hash) ? this.pending.get(tx.transaction_id) : undefined;
     if (this.indexAll || labeledAt !== undefined) {
       const risk = [merchant, category, device, ip];
       const entry: IndexEntry = { time: x.time, hash: x.hash, risk, labelled: false };
       this.index.set(tx.transaction_id, entry);
       if (labeledAt !== undefined) {
         this.pending.delete(tx.transaction_id);
+        if (this.pending.size === 0) this.pendingBits.fill(0);
         this.applyFraud(entry, labeledAt);
       }
     }
@@ -421,9 +445,12 @@ export class FeatureEngine {
         return;
       }
       this.pending.set(transactionId, labeledAtMs);
+      const bit = hash53(transactionId) % PENDING_BITS;
+      this.pendingBits[bit >>> 5]! |= 1 << (bit & 31);
       while (this.pending.size > this.pendingCapacity) {
         const oldest = this.pending.keys().next().value as string;
         this.pending.delete(oldest);
+        if (this.pending.size === 0) this.pendingBits.fill(0);
         this.s.labelsDropped++;
       }
       return;
@@ -433,6 +460,11 @@ export class FeatureEngine {
       return;
     }
     this.applyFraud(entry, labeledAtMs);
+  }
+
+  private mayBePending(hash: number): boolean {
+    const bit = hash % PENDING_BITS;
+    return (this.pendingBits[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 
   private applyFraud(entry: IndexEntry, labeledAtMs: number): void {
@@ -471,6 +503,8 @@ export class FeatureEngine {
     return { ...s };
   }
 }
+
+const PENDING_BITS = 1 << 20;
 
 function applyRisk(r: RiskState, x: TxPoint, cutoff: number): void {
   r.insert(x.time, x.hash);

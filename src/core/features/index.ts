@@ -7,7 +7,12 @@ import { FEATURE_NAMES } from './definitions.ts';
 
 export * from './compute.ts';
 export * from './definitions.ts';
-export { FeatureEngine, type FeatureEngineOptions, type FeatureEngineStats } from './engine.ts';
+export {
+  FeatureEngine,
+  type FeatureEngineOptions,
+  type FeatureEngineStats,
+  type FeatureInput,
+} from './engine.ts';
 
 export type FeatureName = string;
 

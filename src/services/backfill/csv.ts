@@ -46,6 +46,14 @@ export function featureCell(x: number): string {
     if (cents % 10 === 0) return `${head}.${cents / 10}`;
     return cents < 10 ? `${head}.0${cents}` : `${head}.${cents}`;
   }
+  // The same argument with three places (seconds with milliseconds), below 10⁹.
+  const m = Math.round(x * 1000);
+  if (m / 1000 === x && m < 1e12 && m > -1e12) {
+    const a = m < 0 ? -m : m;
+    const whole = Math.floor(a / 1000);
+    const milli = a - whole * 1000; // not a multiple of 10: that case took the path above
+    return `${m < 0 ? ',-' : ','}${whole}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+  }
   return `,${x}`;
 }
 
@@ -131,6 +139,28 @@ export class CsvBytes {
         const ones = cents - tens * 10;
         if (ones !== 0) buf[p++] = 48 + ones;
       }
+      this.pos = p;
+      return;
+    }
+    const m = Math.round(x * 1000);
+    if (m / 1000 === x && m < 1e12 && m > -1e12) {
+      let p = this.pos;
+      buf[p++] = 44;
+      let a = m;
+      if (m < 0) {
+        buf[p++] = 45;
+        a = -m;
+      }
+      const whole = Math.floor(a / 1000);
+      let milli = a - whole * 1000;
+      p = writeDigits(buf, p, whole);
+      buf[p++] = 46;
+      const hundreds = Math.floor(milli / 100);
+      milli -= hundreds * 100;
+      const tens = Math.floor(milli / 10);
+      buf[p++] = 48 + hundreds;
+      buf[p++] = 48 + tens;
+      buf[p++] = 48 + (milli - tens * 10);
       this.pos = p;
       return;
     }

@@ -277,20 +277,22 @@ async function backfillThreaded(
 ): Promise<BackfillResult> {
   const { engine, summary } = handle;
   const onBad = options.onBadLine ?? (() => {});
-  if (options.labels !== undefined) {
-    const r = await readLabels(
-      options.labels,
-      (id, isFraud, at) => {
-        if (isFraud) summary.fraudLabels++;
-        engine.addLabel(id, isFraud, at);
-      },
-      onBad,
-    );
-    summary.labels = r.labels;
-    summary.badLabelLines = r.bad;
-  }
+  const labels = options.labels;
   let lastProgress = started;
   const r = await runPipeline(engine, input, options.out, {
+    prepare: async () => {
+      if (labels === undefined) return;
+      const r = await readLabels(
+        labels,
+        (id, isFraud, at) => {
+          if (isFraud) summary.fraudLabels++;
+          engine.addLabel(id, isFraud, at);
+        },
+        onBad,
+      );
+      summary.labels = r.labels;
+      summary.badLabelLines = r.bad;
+    },
     onBadLine: (line, reason) => {
       summary.badLines++;
       onBad({ file: input, line, reason });

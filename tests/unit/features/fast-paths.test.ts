@@ -62,14 +62,45 @@ describe('country code fast path', () => {
 });
 
 describe('CSV number text', () => {
-  const values: number[] = [0, -0, 1, 4095, 4096, -1, -7, 0.1, 0.5, -0.5, 12.3, 12.34, 99.99, 1e11 + 0.01];
+  const values: number[] = [
+    0,
+    -0,
+    1,
+    4095,
+    4096,
+    -1,
+    -7,
+    0.1,
+    0.5,
+    -0.5,
+    12.3,
+    12.34,
+    99.99,
+    1e11 + 0.01,
+    0.001,
+    0.011,
+    1.001,
+    86399.999,
+    999999999.999,
+    1e9 + 0.001,
+  ];
   const r = rng(2);
   // Sums of cent amounts (exact and with rounding error), ratios, rates, extremes.
   for (let i = 0; i < 20_000; i++) {
     let s = 0;
     const n = 1 + Math.floor(r() * 30);
     for (let k = 0; k < n; k++) s += Math.round(r() * 500_000) / 100;
-    values.push(s, -s, s / 3, 1 / (1 + Math.floor(r() * 1000)), r() * 1e-7, r() * 1e22);
+    const ms = Math.floor(r() * 40 * 86_400_000);
+    values.push(
+      s,
+      -s,
+      s / 3,
+      1 / (1 + Math.floor(r() * 1000)),
+      r() * 1e-7,
+      r() * 1e22,
+      ms / 1000,
+      -ms / 1000,
+    );
   }
   values.push(Number.NaN, 1e21, 123456789012.34, 999999999999.99, 2 ** 53, Number.MIN_VALUE);
 

@@ -1,0 +1,110 @@
+import type { Transaction } from '../../core/contracts/index.ts';
+import { ISO_4217 } from '../../core/contracts/iso.ts';
+import { countryCode, parseUtcFast } from '../../core/features/index.ts';
+
+/*
+ * A quick accept-only check of the `transactions` contract for the backfill's reader thread.
+ * The contract validator (ajv, src/core/contracts) spends most of its ~3 µs per record in the
+ * date-time and IP formats and in code-point length counting. This check accepts only records
+ * in the plain shape every producer writes, and it is STRICTER than the contract everywhere
+ * (fixed timestamp layouts, dotted-quad IPv4 only, UTF-16 lengths ≥ code-point lengths), so
+ * whatever it accepts the contract accepts too. Everything else goes to the contract
+ * validator, which gives the verdict and the error message. The result is therefore always
+ * the contract's; tests/unit/features/fast-paths.test.ts checks both the implication and
+ * that the contract still has exactly the constraints assumed here.
+ */
+
+const CURRENCIES = new Set<string>(ISO_4217);
+const FIELD_COUNT = 13;
+
+/** `^[A-Za-z0-9_.:@-]+$` with 1–128 characters. */
+function isId(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
+  const n = s.length;
+  if (n < 1 || n > 128) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      !(
+        (c >= 97 && c <= 122) || // a-z
+        (c >= 65 && c <= 90) || // A-Z
+        (c >= 48 && c <= 58) || // 0-9 and ':'
+        c === 95 || // _
+        c === 46 || // .
+        c === 64 || // @
+        c === 45 // -
+      )
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Dotted-quad IPv4 as ajv-formats' `ipv4` accepts it (no leading zeros, octets ≤ 255). */
+function isIpv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i <= n) {
+    let value = 0;
+    let digits = 0;
+    const first = i;
+    while (i < n) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && s.charCodeAt(first) === 48) return false;
+    parts++;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 46 || parts === 4) return false;
+    i++;
+  }
+  return parts === 4;
+}
+
+function isText(s: unknown, max: number): boolean {
+  return typeof s === 'string' && s.length >= 1 && s.length <= max;
+}
+
+/** True only if `value` certainly satisfies the `transactions` contract (see above). */
+export function quickAccept(value: unknown): value is Transaction {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  let keys = 0;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    keys++;
+  }
+  if (keys !== FIELD_COUNT) return false;
+  const amount = v['amount'];
+  const timestamp = v['timestamp'];
+  const country = v['merchant_country'];
+  const currency = v['currency'];
+  const ip = v['ip_address'];
+  return (
+    isId(v['transaction_id']) &&
+    typeof timestamp === 'string' &&
+    parseUtcFast(timestamp) >= 0 &&
+    typeof amount === 'number' &&
+    amount > 0 &&
+    amount <= 1e12 &&
+    typeof currency === 'string' &&
+    CURRENCIES.has(currency) &&
+    isId(v['card_id']) &&
+    isId(v['merchant_id']) &&
+    isText(v['merchant_category'], 64) &&
+    isId(v['customer_id']) &&
+    typeof country === 'string' &&
+    countryCode(country) >= 0 &&
+    typeof v['card_present'] === 'boolean' &&
+    isId(v['device_id']) &&
+    typeof ip === 'string' &&
+    isIpv4(ip) &&
+    isText(v['status'], 32)
+  );
+}
