@@ -60,6 +60,33 @@ describe('offline backfill', () => {
     ]);
   });
 
+  it('writes the same bytes and reports the same bad lines on threads as on the calling thread', async () => {
+    // Bad lines in the plain shape and out of it, IPv6 and +00:00 (the contract validator's
+    // share), a blank line and a CRLF line.
+    const good = JSON.parse(toJsonl(makeHistory({ count: 1, seed: 9 }).transactions).trim());
+    const { dir, input, labels } = files([
+      '{not json',
+      JSON.stringify({ ...good, transaction_id: 'v6', ip_address: '2001:db8::1' }),
+      JSON.stringify({ ...good, transaction_id: 'utc', timestamp: '2025-01-02T03:04:05+00:00' }),
+      JSON.stringify({ ...good, transaction_id: 'neg', amount: -1 }),
+      '',
+      `${JSON.stringify({ ...good, transaction_id: 'crlf' })}\r`,
+      JSON.stringify({ ...good, transaction_id: 'bad ip', ip_address: '01.2.3.4' }),
+    ]);
+    const runs = [];
+    for (const threads of [true, false]) {
+      const bad: BadLine[] = [];
+      const out = join(dir, `f-${threads}.csv`);
+      const r = await backfillToCsv({ input, labels, out, threads, onBadLine: (b) => bad.push(b) });
+      runs.push({ csv: readFileSync(out, 'utf8'), bad, transactions: r.transactions, lines: r.lines });
+    }
+    expect(runs[0]!.bad.map((b) => b.line)).toEqual([11, 14, 17]);
+    expect(runs[0]!.csv).toContain('\nv6,');
+    expect(runs[0]!.csv).toContain('\nutc,');
+    expect(runs[0]!.csv).toContain('\ncrlf,');
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
   it('exposes the replay as an async iterator of {transaction, vector} in input order', async () => {
     const { h, input, labels } = files();
     let i = 0;
