@@ -159,9 +159,11 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const log = o.progress ?? (() => {});
   const env = { ...process.env, KAFKA_BROKERS: '', REDIS_URL: process.env['REDIS_URL'] ?? '' };
   const config = loadConfig(env);
+  // Enough retention for the saturation phase offered at once (twice the even share per
+  // partition); not all output, which would measure the garbage collector copying the log.
   const bus = new MemoryBus({
     partitions: config.partitions,
-    retainPerPartition: o.count + o.rate * o.seconds + 10,
+    retainPerPartition: Math.ceil((2 * Math.max(o.count, o.rate * o.seconds, 20_000)) / config.partitions),
   });
   const platform = await createPlatform(config, { bus, watch: false });
   const latencies = new Samples();

@@ -57,9 +57,10 @@ export interface ProcessorOptions {
   /** Records per batch. Default 500. */
   readonly maxBatchSize?: number;
   /**
-   * Batches whose output may be in flight to the bus while the next one is decided. Default 2.
-   * Decisions stay strictly sequential (feature state is applied in offset order); only the
-   * produce round trip overlaps. Offsets are committed in batch order after their output is acked.
+   * Batches whose output or offset commit may be in flight while the next one is decided.
+   * Default 4. Decisions stay strictly sequential (feature state is applied in offset order);
+   * only the produce and commit round trips overlap. Batches are produced in order, and offsets
+   * are committed in batch order after their output is acked.
    */
   readonly maxInFlight?: number;
   /** Also consume the `labels` topic. Default true. */
@@ -164,7 +165,7 @@ export class StreamProcessor {
   }
 
   private async transactionLoop(): Promise<void> {
-    const maxInFlight = this.options.maxInFlight ?? 2;
+    const maxInFlight = this.options.maxInFlight ?? 4;
     try {
       for (;;) {
         const sub = this.subscription!;
