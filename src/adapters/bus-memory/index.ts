@@ -27,7 +27,8 @@ export interface MemoryBusOptions {
 
 interface StoredRecord {
   readonly key: string | null;
-  readonly value: Buffer;
+  /** Text is encoded on first read: output nobody consumes (often the enriched topic) never is. */
+  value: Buffer | string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
 }
@@ -155,6 +156,7 @@ class Member implements Subscription {
       if (pos < log.base) pos = log.base; // fell behind retention, as Kafka's offset reset
       while (pos < log.end && batch.length < this.maxBatchSize) {
         const r = log.records[Number(pos - log.base)]!;
+        if (typeof r.value === 'string') r.value = Buffer.from(r.value);
         batch.push({
           topic,
           partition,
@@ -229,7 +231,7 @@ export class MemoryBus implements EventBus {
       const log = topic.partitions[p]!;
       log.records.push({
         key: m.key,
-        value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+        value: m.value,
         headers: m.headers ?? {},
         timestamp: m.timestamp ?? now,
       });
