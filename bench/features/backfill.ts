@@ -1,11 +1,11 @@
-// Purpose: offline backfill throughput (tx/s, one core, streaming) and peak memory, JSONL in → CSV out.
+// Purpose: offline backfill throughput (tx/s wall, 3 threads on the 2 cores; CPU per thread) and peak memory, JSONL in → CSV out.
 // Run: node bench/features/backfill.ts [--count 2000000] [--customers N]   (temp files under $TMPDIR, removed after)
 // The population defaults to count / 40 customers: the density of the acceptance run
 // (`bin/fraud simulate --count 200000` has 5,000 customers over 56 days, ~0.7 tx per customer-day).
 
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backfillToCsv } from '../../src/services/backfill/index.ts';
 import { createSimulator, transactionJson } from '../../src/services/ingestor/index.ts';
@@ -60,6 +60,8 @@ console.log(
     seconds: Number((result.elapsedMs / 1000).toFixed(2)),
     tx_per_s_wall: Math.round(result.transactions / (result.elapsedMs / 1000)),
     tx_per_s_cpu: Math.round(result.transactions / ((c.user + c.system) / 1e6)),
+    cpu_s_per_thread: result.threadCpu,
+    load_average: loadavg().map((x) => Number(x.toFixed(2))),
     peak_rss_mb: Math.round(peakRss / 1e6),
     labels_applied: result.engine.labelsApplied,
   }),

@@ -114,9 +114,33 @@ export class CsvBytes {
       buf[this.pos++] = 44;
       return;
     }
-    if (x >= 0 && x < 4096 && (x | 0) === x) {
-      buf[this.pos++] = 44;
-      this.pos = writeDigits(buf, this.pos, x);
+    if (x >= 0 && x < 10_000 && (x | 0) === x) {
+      // Counts and flags, most cells: integer digit arithmetic, no loop.
+      let p = this.pos;
+      buf[p++] = 44;
+      if (x < 10) buf[p++] = 48 + x;
+      else if (x < 100) {
+        const t = (x / 10) | 0;
+        buf[p++] = 48 + t;
+        buf[p++] = 48 + x - t * 10;
+      } else {
+        if (x >= 1000) {
+          const th = (x / 1000) | 0;
+          buf[p++] = 48 + th;
+          x -= th * 1000;
+          const h = (x / 100) | 0;
+          buf[p++] = 48 + h;
+          x -= h * 100;
+        } else {
+          const h = (x / 100) | 0;
+          buf[p++] = 48 + h;
+          x -= h * 100;
+        }
+        const t = (x / 10) | 0;
+        buf[p++] = 48 + t;
+        buf[p++] = 48 + x - t * 10;
+      }
+      this.pos = p;
       return;
     }
     // Same fast path and argument as featureCell.
