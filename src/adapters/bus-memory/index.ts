@@ -27,8 +27,7 @@ export interface MemoryBusOptions {
 
 interface StoredRecord {
   readonly key: string | null;
-  /** Text is encoded on first read: output nobody consumes (often the enriched topic) never is. */
-  value: Buffer | string;
+  readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
 }
@@ -156,7 +155,6 @@ class Member implements Subscription {
       if (pos < log.base) pos = log.base; // fell behind retention, as Kafka's offset reset
       while (pos < log.end && batch.length < this.maxBatchSize) {
         const r = log.records[Number(pos - log.base)]!;
-        if (typeof r.value === 'string') r.value = Buffer.from(r.value);
         batch.push({
           topic,
           partition,
@@ -231,7 +229,7 @@ export class MemoryBus implements EventBus {
       const log = topic.partitions[p]!;
       log.records.push({
         key: m.key,
-        value: m.value,
+        value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
         headers: m.headers ?? {},
         timestamp: m.timestamp ?? now,
       });
