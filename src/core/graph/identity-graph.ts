@@ -89,6 +89,39 @@ function touch(s: EdgeStat, ts: number, amount: number, counted: boolean): void 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A set of `Label:key` node ids that also indexes the raw keys per label (cheap membership tests). */
+export class FraudSet extends Set<string> {
+  readonly byLabel: Record<'Card' | 'Device' | 'IP' | 'Customer', Set<string>> = {
+    Card: new Set(),
+    Device: new Set(),
+    IP: new Set(),
+    Customer: new Set(),
+  };
+
+  override add(id: string): this {
+    super.add(id);
+    // Set's constructor calls add() before this subclass's fields exist.
+    const i = id.indexOf(':');
+    const label = id.slice(0, i);
+    if (this.byLabel !== undefined && label in this.byLabel) {
+      this.byLabel[label as keyof FraudSet['byLabel']].add(id.slice(i + 1));
+    }
+    return this;
+  }
+
+  override delete(id: string): boolean {
+    const i = id.indexOf(':');
+    const label = id.slice(0, i);
+    if (label in this.byLabel) this.byLabel[label as keyof FraudSet['byLabel']].delete(id.slice(i + 1));
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    for (const s of Object.values(this.byLabel)) s.clear();
+    super.clear();
+  }
+}
+
 export class IdentityGraph {
   readonly cards = new Map<string, CardNode>();
   readonly devices = new Map<string, DeviceNode>();
@@ -97,7 +130,7 @@ export class IdentityGraph {
   readonly merchants = new Map<string, { category: string; country: string }>();
   readonly txs = new Map<string, TxRecord>();
   /** Confirmed-fraud identity nodes, as `Label:key`. */
-  readonly fraud = new Set<string>();
+  readonly fraud = new FraudSet();
   /** Latest analysis results (cluster sizes and ring scores per card key). */
   clusterOverlay = new Map<string, number>();
   ringScoreOverlay = new Map<string, number>();
@@ -315,17 +348,6 @@ export class IdentityGraph {
     }
   }
 
-  /** Card-side size of an identifier (hub test): cards of a Device/Customer, devices of an IP. */
-  private degree(id: string): number {
-    const i = id.indexOf(':');
-    const label = id.slice(0, i);
-    const key = id.slice(i + 1);
-    if (label === 'Device') return this.devices.get(key)?.cards.size ?? 0;
-    if (label === 'IP') return this.ips.get(key)?.size ?? 0;
-    if (label === 'Customer') return this.customers.get(key)?.size ?? 0;
-    return 0; // cards are never hubs
-  }
-
   /** Distinct customers behind a device (owners of its cards), plus `extra` if given. */
   private deviceCustomers(device: string, extra?: string, into = new Set<string>()): Set<string> {
     for (const c of this.devices.get(device)?.cards.keys() ?? []) {
@@ -425,7 +447,8 @@ export class IdentityGraph {
     const device = this.devices.get(t.device_id);
     let total = 1;
     let recent = 1;
-    const customers = new Set<string>([t.customer_id]);
+    // Most devices serve one card: the customer set is only built when there are others.
+    let customers: Set<string> | null = null;
     if (device) {
       const since = ts - DAY_MS;
       for (const [card, s] of device.cards) {
@@ -433,13 +456,16 @@ export class IdentityGraph {
         total++;
         if (s.last > since) recent++;
         const owners = this.cards.get(card)?.customers;
-        if (owners) for (const cu of owners.keys()) customers.add(cu);
+        if (owners) {
+          customers ??= new Set<string>([t.customer_id]);
+          for (const cu of owners.keys()) customers.add(cu);
+        }
       }
     }
     return {
       device_cards_24h: recent,
       device_cards_total: total,
-      device_customers: customers.size,
+      device_customers: customers === null ? 1 : (customers as Set<string>).size,
       card_cluster_size: Math.max(this.liveClusterCards(t), this.clusterOverlay.get(t.card_id) ?? 0),
       fraud_within_2_hops: this.fraud.size === 0 ? 0 : this.fraudWithin2(t),
       ring_score: this.ringScoreOverlay.get(t.card_id) ?? 0,
@@ -459,7 +485,7 @@ export class IdentityGraph {
     // The customer always links; the device and IP when, with this transaction, they are
     // shared by at least minShared customers (then every neighbour's component joins). A
     // private one (only this card / this device) brings no other card; a weak one links nothing.
-    if (this.degree(nodeId('Customer', t.customer_id)) <= this.hubDegree)
+    if ((this.customers.get(t.customer_id)?.size ?? 0) <= this.hubDegree)
       add(nodeId('Customer', t.customer_id));
     const cards = this.devices.get(t.device_id)?.cards;
     const nd = (cards?.size ?? 0) + (cards?.has(t.card_id) ? 0 : 1);
@@ -485,39 +511,44 @@ export class IdentityGraph {
     return extra;
   }
 
+  /**
+   * Confirmed-fraud identity nodes within two hops of the card (this transaction's device and
+   * customer included), not fanning out through hubs. Membership is tested on raw keys per
+   * label, so the usual case — nothing flagged nearby — builds no id strings and no sets.
+   */
   private fraudWithin2(t: Pick<Transaction, 'card_id' | 'device_id' | 'customer_id' | 'ip_address'>): number {
-    const seen = new Set<string>();
-    const visit = (id: string) => {
-      if (!seen.has(id)) seen.add(id);
+    const F = this.fraud.byLabel;
+    let hits: Set<string> | null = null;
+    const hit = (label: NodeLabel, key: string): void => {
+      hits ??= new Set<string>();
+      hits.add(nodeId(label, key));
     };
-    const cardId = nodeId('Card', t.card_id);
-    visit(cardId);
-    // Hop 1: the card's devices and customers, this transaction's included.
-    const hop1 = new Set<string>([nodeId('Device', t.device_id), nodeId('Customer', t.customer_id)]);
+    if (F.Card.has(t.card_id)) hit('Card', t.card_id);
+    // Hop 1: the card's devices and customers, this transaction's included; hop 2 from each.
+    const viaDevice = (d: string): void => {
+      if (F.Device.has(d)) hit('Device', d);
+      const dev = this.devices.get(d);
+      if ((dev?.cards.size ?? 0) > this.hubDegree) return; // do not fan out through hubs
+      if (dev) {
+        for (const c of dev.cards.keys()) if (F.Card.has(c)) hit('Card', c);
+        for (const ip of dev.ips.keys()) if (F.IP.has(ip)) hit('IP', ip);
+      }
+      if (d === t.device_id && F.IP.has(t.ip_address)) hit('IP', t.ip_address);
+    };
+    const viaCustomer = (cu: string): void => {
+      if (F.Customer.has(cu)) hit('Customer', cu);
+      const cards = this.customers.get(cu);
+      if ((cards?.size ?? 0) > this.hubDegree) return;
+      if (cards) for (const c of cards.keys()) if (F.Card.has(c)) hit('Card', c);
+    };
+    viaDevice(t.device_id);
+    viaCustomer(t.customer_id);
     const card = this.cards.get(t.card_id);
     if (card) {
-      for (const d of card.devices.keys()) hop1.add(nodeId('Device', d));
-      for (const c of card.customers.keys()) hop1.add(nodeId('Customer', c));
+      for (const d of card.devices.keys()) if (d !== t.device_id) viaDevice(d);
+      for (const cu of card.customers.keys()) if (cu !== t.customer_id) viaCustomer(cu);
     }
-    for (const id of hop1) {
-      visit(id);
-      if (this.degree(id) > this.hubDegree) continue; // do not fan out through hubs
-      const key = id.slice(id.indexOf(':') + 1);
-      if (id.startsWith('Device:')) {
-        const d = this.devices.get(key);
-        if (d) {
-          for (const c of d.cards.keys()) visit(nodeId('Card', c));
-          for (const ip of d.ips.keys()) visit(nodeId('IP', ip));
-        }
-        if (key === t.device_id) visit(nodeId('IP', t.ip_address));
-      } else {
-        const cu = this.customers.get(key);
-        if (cu) for (const c of cu.keys()) visit(nodeId('Card', c));
-      }
-    }
-    let n = 0;
-    for (const id of seen) if (this.fraud.has(id)) n++;
-    return n;
+    return hits === null ? 0 : (hits as Set<string>).size;
   }
 
   // ---------------------------------------------------------------- analyst queries
