@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { checkTransaction, type Transaction, UTC_TIMESTAMP_PATTERN } from '../../core/contracts/index.ts';
+// The contract validators compile at load (~0.3 s): imported when a replay needs them, so the
+// threaded backfill starts its reader without waiting for them here.
+import { type Transaction, UTC_TIMESTAMP_PATTERN } from '../../core/contracts/transaction.ts';
 import {
   eventTime,
   FEATURE_COUNT,
@@ -148,6 +150,7 @@ export async function* replayHistoryBatches(
 ): AsyncGenerator<ReplayItem[]> {
   const { engine, summary } = handle;
   const onBad = options.onBadLine ?? (() => {});
+  const { checkTransaction } = await import('../../core/contracts/validate.ts');
   if (options.labels !== undefined) {
     const r = await readLabels(
       options.labels,

@@ -6,7 +6,8 @@
  * here lets the engine thread spend its time on the engine.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkTransaction, type Transaction } from '../../core/contracts/index.ts';
+import type { Transaction } from '../../core/contracts/index.ts';
+import type { ParseResult } from '../../core/contracts/validate.ts';
 import { backfillPrefix } from './csv.ts';
 import { quickAccept } from './fast-check.ts';
 import { lineChunks } from './lines.ts';
@@ -15,6 +16,7 @@ import type { ParsedBatch, ParseWorkerData } from './pipeline.ts';
 const port = parentPort!;
 const { input, maxInFlight } = workerData as ParseWorkerData;
 let inFlight = 0;
+let checkTransaction: ((value: unknown) => ParseResult) | undefined;
 let wake: (() => void) | null = null;
 port.on('message', (m: 'ack') => {
   if (m === 'ack') {
@@ -45,6 +47,8 @@ try {
       if (quickAccept(value)) tx = value;
       else {
         // Not the plain shape: the contract validator decides, and explains a rejection.
+        // Loaded on first use: compiling it costs ~0.3 s the common case never needs.
+        checkTransaction ??= (await import('../../core/contracts/validate.ts')).checkTransaction;
         const parsed = checkTransaction(value);
         if (!parsed.ok) {
           bad.push({ line: n, reason: parsed.error.message });
