@@ -56,6 +56,8 @@ export interface PlatformConfig {
    * `KAFKA_SASL_PASSWORD`.
    */
   readonly kafkaSecurity: KafkaSecurity;
+  /** `KAFKA_COMPRESSION`: none (default) | gzip | snappy | lz4 | zstd, for every producer. */
+  readonly kafkaCompression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /** `REDIS_URL`. Unset: in-memory feature state. */
   readonly redisUrl: string | null;
   /** `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`. Unset: the in-process graph. */
@@ -92,6 +94,19 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return n;
 }
 
+const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+function kafkaCompression(env: NodeJS.ProcessEnv): (typeof COMPRESSIONS)[number] {
+  const v = nonEmpty(env, 'KAFKA_COMPRESSION') ?? 'none';
+  if (!(COMPRESSIONS as readonly string[]).includes(v)) {
+    throw new FraudError(
+      'FRAUD_CONFIG_INVALID',
+      `KAFKA_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got '${v}'`,
+    );
+  }
+  return v as (typeof COMPRESSIONS)[number];
+}
+
 function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | null {
   const v = env[name]?.trim();
   return v ? v : null;
@@ -118,6 +133,7 @@ export function loadConfig(
     kafkaBrokers: kafkaBrokers ? Object.freeze(kafkaBrokers) : null,
     kafkaClientId: nonEmpty(env, 'KAFKA_CLIENT_ID') ?? 'fraud',
     kafkaSecurity: kafkaSecurity(env),
+    kafkaCompression: kafkaCompression(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
     neo4j: neo4jUri
       ? Object.freeze({

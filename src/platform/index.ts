@@ -37,6 +37,7 @@ export function kafkaOptions(config: PlatformConfig): KafkaBusOptions {
     clientId: config.kafkaClientId,
     tls: tls ? (caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) : null,
     sasl,
+    compression: config.kafkaCompression,
   };
 }
 
