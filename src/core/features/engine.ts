@@ -351,26 +351,65 @@ export class FeatureEngine {
    * recomputed and equals the first one unless late events arrived in between).
    */
   enrich(tx: FeatureInput, out: Float64Array = new Float64Array(FEATURE_COUNT)): Float64Array {
+    // Reduced in this order so an invalid timestamp throws before anything is touched.
+    const time = eventTime(tx.timestamp);
+    return this.enrichReduced(
+      tx.transaction_id,
+      time,
+      hash53(tx.transaction_id),
+      tx.amount,
+      countryCode(tx.merchant_country),
+      tx.card_present,
+      tx.card_id,
+      tx.customer_id,
+      tx.merchant_id,
+      tx.merchant_category,
+      tx.device_id,
+      tx.ip_address,
+      out,
+    );
+  }
+
+  /**
+   * `enrich` with the timestamp, the transaction id hash and the country already reduced to
+   * numbers (`eventTime`, `hash53`, `countryCode`): the backfill's reader thread does that
+   * work, off the engine's thread. `enrich` itself runs exactly this code.
+   */
+  enrichReduced(
+    transactionId: string,
+    time: number,
+    hash: number,
+    amount: number,
+    country: number,
+    cardPresent: boolean,
+    cardId: string,
+    customerId: string,
+    merchantId: string,
+    merchantCategory: string,
+    deviceId: string,
+    ipAddress: string,
+    out: Float64Array,
+  ): Float64Array {
     // The point equals toPoint(tx), with the entities' id hashes taken from their state.
     const x = this.point;
-    x.time = eventTime(tx.timestamp);
+    x.time = time;
     const L = this.allowedLatenessMs;
-    const card = getHistory(this.cards, tx.card_id);
-    const customer = getHistory(this.customers, tx.customer_id);
-    const merchant = getRisk(this.risk[0]!, tx.merchant_id);
-    const category = getRisk(this.risk[1]!, tx.merchant_category);
-    const device = getRisk(this.risk[2]!, tx.device_id);
-    const ip = getRisk(this.risk[3]!, tx.ip_address);
+    const card = getHistory(this.cards, cardId);
+    const customer = getHistory(this.customers, customerId);
+    const merchant = getRisk(this.risk[0]!, merchantId);
+    const category = getRisk(this.risk[1]!, merchantCategory);
+    const device = getRisk(this.risk[2]!, deviceId);
+    const ip = getRisk(this.risk[3]!, ipAddress);
     device.links ??= new History();
     ip.links ??= new History();
-    x.hash = hash53(tx.transaction_id);
-    x.amount = tx.amount;
+    x.hash = hash;
+    x.amount = amount;
     x.merchant = merchant.id;
     x.device = device.id;
     x.ip = ip.id;
     x.card = card.id;
-    x.country = countryCode(tx.merchant_country);
-    x.present = tx.card_present ? 1 : 0;
+    x.country = country;
+    x.present = cardPresent ? 1 : 0;
 
     const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
     computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
@@ -408,13 +447,13 @@ export class FeatureEngine {
     applyRisk(device, x, riskCutoff);
     applyRisk(ip, x, riskCutoff);
     const labeledAt =
-      this.pending.size > 0 && this.mayBePending(x.hash) ? this.pending.get(tx.transaction_id) : undefined;
+      this.pending.size > 0 && this.mayBePending(x.hash) ? this.pending.get(transactionId) : undefined;
     if (this.indexAll || labeledAt !== undefined) {
       const risk = [merchant, category, device, ip];
       const entry: IndexEntry = { time: x.time, hash: x.hash, risk, labelled: false };
-      this.index.set(tx.transaction_id, entry);
+      this.index.set(transactionId, entry);
       if (labeledAt !== undefined) {
-        this.pending.delete(tx.transaction_id);
+        this.pending.delete(transactionId);
         if (this.pending.size === 0) this.pendingBits.fill(0);
         this.applyFraud(entry, labeledAt);
       }

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Transaction } from '../../core/contracts/index.ts';
 import type { ParseResult } from '../../core/contracts/validate.ts';
+import { countryCode, eventTime, hash53 } from '../../core/features/index.ts';
 import { backfillPrefix } from './csv.ts';
 import { quickAccept } from './fast-check.ts';
 import { lineChunks } from './lines.ts';
@@ -56,18 +57,23 @@ try {
         }
         tx = parsed.transaction;
       }
+      // Layout: see ParsedBatch in pipeline.ts.
       ids.push(
         tx.transaction_id,
-        tx.timestamp,
         tx.card_id,
+        tx.customer_id,
         tx.merchant_id,
         tx.merchant_category,
-        tx.customer_id,
-        tx.merchant_country,
         tx.device_id,
         tx.ip_address,
       );
-      nums.push(tx.amount, tx.card_present ? 1 : 0);
+      nums.push(
+        eventTime(tx.timestamp),
+        hash53(tx.transaction_id),
+        tx.amount,
+        countryCode(tx.merchant_country),
+        tx.card_present ? 1 : 0,
+      );
       prefixes += `${backfillPrefix(tx)}\n`;
     }
     // Bounded hand-over: at most `maxInFlight` chunks (~1 MB each) wait for the engine.
@@ -77,7 +83,7 @@ try {
     const batch: ParsedBatch = {
       kind: 'batch',
       lines: n,
-      count: nums.length / 2,
+      count: nums.length / 5,
       ids,
       numbers,
       prefixes,

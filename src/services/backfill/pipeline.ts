@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { FEATURE_COUNT, type FeatureEngine, type FeatureInput } from '../../core/features/index.ts';
+import { FEATURE_COUNT, type FeatureEngine } from '../../core/features/index.ts';
 import { backfillHeader } from './csv.ts';
 
 /*
@@ -34,11 +34,15 @@ export interface ParsedBatch {
   readonly lines: number;
   readonly count: number;
   /**
-   * The fields the engine reads, 9 strings per good transaction in the order the reader
-   * pushes them. Strings cross threads as plain copies, far cheaper than parsing JSON twice.
+   * Per good transaction, the strings the engine keys its state by: transaction_id, card_id,
+   * customer_id, merchant_id, merchant_category, device_id, ip_address. Strings cross threads
+   * as plain copies, far cheaper than parsing JSON twice.
    */
   readonly ids: string[];
-  /** amount and card_present (1/0) per good transaction. */
+  /**
+   * Per good transaction: event time (ms), hash53(transaction_id), amount, country code,
+   * card_present (1/0), i.e. what `FeatureEngine.enrichReduced` takes.
+   */
   readonly numbers: Float64Array;
   /** CSV id cells of the good lines, each followed by '\n'. */
   readonly prefixes: string;
@@ -157,21 +161,23 @@ export async function runPipeline(
       const vectors = new Float64Array(m.count * width);
       const { ids, numbers } = m;
       for (let i = 0; i < m.count; i++) {
-        const j = i * 9;
-        const tx: FeatureInput = {
-          transaction_id: ids[j]!,
-          timestamp: ids[j + 1]!,
-          card_id: ids[j + 2]!,
-          merchant_id: ids[j + 3]!,
-          merchant_category: ids[j + 4]!,
-          customer_id: ids[j + 5]!,
-          merchant_country: ids[j + 6] as FeatureInput['merchant_country'],
-          device_id: ids[j + 7]!,
-          ip_address: ids[j + 8]!,
-          amount: numbers[2 * i]!,
-          card_present: numbers[2 * i + 1] === 1,
-        };
-        engine.enrich(tx, scratch);
+        const j = i * 7;
+        const k = i * 5;
+        engine.enrichReduced(
+          ids[j]!,
+          numbers[k]!,
+          numbers[k + 1]!,
+          numbers[k + 2]!,
+          numbers[k + 3]!,
+          numbers[k + 4] === 1,
+          ids[j + 1]!,
+          ids[j + 2]!,
+          ids[j + 3]!,
+          ids[j + 4]!,
+          ids[j + 5]!,
+          ids[j + 6]!,
+          scratch,
+        );
         vectors.set(scratch, i * width);
       }
       transactions += m.count;
