@@ -18,13 +18,18 @@ export const alertJson = (alert: Alert): string => alertSerializer(alert);
 // `"name":` prefixes computed once; the first has the object's opening brace.
 const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '{' : ','}${JSON.stringify(n)}:`);
 
+// Most features are small counts and flags: their text is looked up, not formatted.
+const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => String(i));
+
 /** The feature vector as a JSON object (NaN, i.e. missing, becomes null). */
 export function featuresJson(vector: Float64Array): string {
   if (FEATURE_PREFIXES.length === 0) return '{}';
   let out = '';
   for (let i = 0; i < FEATURE_PREFIXES.length; i++) {
     const v = vector[i]!;
-    out += FEATURE_PREFIXES[i]! + (Number.isFinite(v) ? String(v) : 'null');
+    out +=
+      FEATURE_PREFIXES[i]! +
+      (v >= 0 && v < 1024 && (v | 0) === v ? SMALL_INTS[v]! : Number.isFinite(v) ? String(v) : 'null');
   }
   return `${out}}`;
 }

@@ -40,3 +40,35 @@ describe('hot-path serialisers', () => {
     expect(featuresToRecord(v)[FEATURE_NAMES[0]!]).toBe(1.5);
   });
 });
+
+describe('featuresJson number text', () => {
+  it('writes every value exactly as JSON.stringify does, small integers included', async () => {
+    const { featuresJson } = await import('../../../src/core/pipeline/index.ts');
+    const { FEATURE_COUNT } = await import('../../../src/core/features/index.ts');
+    const samples = [
+      0,
+      -0,
+      1,
+      7,
+      1023,
+      1024,
+      4096,
+      -1,
+      -3,
+      0.5,
+      1e21,
+      1e-7,
+      123.456,
+      2 ** 31,
+      2 ** 53,
+      NaN,
+      Infinity,
+    ];
+    for (const x of samples) {
+      const v = new Float64Array(FEATURE_COUNT).fill(x);
+      const parsedText = featuresJson(v);
+      const expected = `{${FEATURE_NAMES.map((n) => `${JSON.stringify(n)}:${JSON.stringify(Number.isFinite(x) ? x : null)}`).join(',')}}`;
+      expect(parsedText).toBe(expected);
+    }
+  });
+});
