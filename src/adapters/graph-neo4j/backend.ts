@@ -47,53 +47,79 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   'CREATE CONSTRAINT merchant_id IF NOT EXISTS FOR (n:Merchant) REQUIRE n.merchant_id IS UNIQUE',
   'CREATE CONSTRAINT ip_address IF NOT EXISTS FOR (n:IP) REQUIRE n.ip_address IS UNIQUE',
   'CREATE CONSTRAINT transaction_id IF NOT EXISTS FOR (n:Transaction) REQUIRE n.transaction_id IS UNIQUE',
-  // Signal refresh and analyst look-ups: fraud flags, ring membership, recent device use.
+  // Signal refresh and analyst look-ups: fraud flags, ring membership; retention by timestamp.
   'CREATE INDEX card_fraud IF NOT EXISTS FOR (n:Card) ON (n.fraud)',
   'CREATE INDEX device_fraud IF NOT EXISTS FOR (n:Device) ON (n.fraud)',
   'CREATE INDEX ip_fraud IF NOT EXISTS FOR (n:IP) ON (n.fraud)',
   'CREATE INDEX customer_fraud IF NOT EXISTS FOR (n:Customer) ON (n.fraud)',
   'CREATE INDEX card_cluster_size IF NOT EXISTS FOR (n:Card) ON (n.cluster_size)',
   'CREATE INDEX card_ring_id IF NOT EXISTS FOR (n:Card) ON (n.ring_id)',
-  'CREATE INDEX used_on_last_seen IF NOT EXISTS FOR ()-[r:USED_ON]-() ON (r.last_seen)',
+  // No query filters USED_ON by last_seen, and the index cost every write a relationship-index
+  // update (about a quarter of the commit, measured); databases migrated before lose it here.
+  'DROP INDEX used_on_last_seen IF EXISTS',
   'CREATE INDEX transaction_timestamp IF NOT EXISTS FOR (n:Transaction) ON (n.timestamp)',
 ]);
 
 /**
- * One batch of transactions. `fresh` (the Transaction node had no timestamp yet) gates every
- * counter, so replaying a batch changes nothing; last/first-seen are max/min and replay-safe.
+ * The batched write: a few set-based statements in ONE Neo4j transaction per writer.
+ *
+ * Rows are pre-aggregated in TypeScript — one row per distinct relationship, increments
+ * counted over the batch's new transactions only — so each MERGE runs once per batch instead
+ * of once per transaction. Measured on this machine (docs/benchmarks.md, `## Graph`), the
+ * write costs what its index seeks and property writes cost, so the statements do as few as
+ * possible:
+ *  - the Transaction MERGE both applies the transaction and tells which ids were already
+ *    applied (one index seek per transaction, not two);
+ *  - each relationship statement MERGEs its two endpoint nodes itself (no separate node
+ *    statements: the same seeks would be done twice);
+ *  - rows are sorted by the shared endpoint's key, so concurrent writers take the locks on
+ *    shared devices, merchants and IPs in the same order (fewer deadlocks, see `writers`).
  */
-export const WRITE_BATCH = `
-UNWIND $rows AS r
-MERGE (t:Transaction {transaction_id: r.transaction_id})
-WITH r, t, t.timestamp IS NULL AS fresh, datetime({epochMillis: toInteger(r.ts)}) AS ts
-SET t.timestamp = ts, t.amount = r.amount, t.currency = r.currency, t.status = r.status,
-    t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
-    t.ip_address = r.ip_address, t.merchant_id = r.merchant_id
-MERGE (c:Card {card_id: r.card_id})
-MERGE (cu:Customer {customer_id: r.customer_id})
-MERGE (d:Device {device_id: r.device_id})
-MERGE (ip:IP {ip_address: r.ip_address})
-MERGE (m:Merchant {merchant_id: r.merchant_id})
-  ON CREATE SET m.category = r.merchant_category, m.country = r.merchant_country
-MERGE (cu)-[o:OWNS]->(c)
-  ON CREATE SET o.since = ts
-MERGE (c)-[u:USED_ON]->(d)
-  ON CREATE SET u.count = 0, u.first_seen = ts, u.last_seen = ts
-MERGE (c)-[x:TRANSACTED_AT]->(m)
-  ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = ts
-MERGE (d)-[s:SEEN_FROM]->(ip)
-  ON CREATE SET s.count = 0, s.last_seen = ts
-WITH r, t, fresh, ts, c, cu, d, ip, o, u, x, s, CASE WHEN fresh THEN 1 ELSE 0 END AS inc
-SET o.since = CASE WHEN ts < o.since THEN ts ELSE o.since END,
-    u.first_seen = CASE WHEN ts < u.first_seen THEN ts ELSE u.first_seen END,
-    u.last_seen = CASE WHEN ts > u.last_seen THEN ts ELSE u.last_seen END,
-    x.last_seen = CASE WHEN ts > x.last_seen THEN ts ELSE x.last_seen END,
-    s.last_seen = CASE WHEN ts > s.last_seen THEN ts ELSE s.last_seen END,
-    u.count = u.count + inc, x.count = x.count + inc, s.count = s.count + inc,
-    x.amount = x.amount + inc * r.amount
-FOREACH (_ IN CASE WHEN t.fraud = true THEN [1] ELSE [] END |
-  SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true)
-RETURN sum(inc) AS created`;
+export const WRITE_STEPS = {
+  /**
+   * Applies the batch's Transaction nodes and returns the ids that were already applied
+   * (replays) or that carry a confirmed-fraud label from a stub. `fresh` = the node had no
+   * timestamp yet: new, or a stub a label created before its transaction arrived. MERGE locks
+   * each id's unique-index entry until commit, so two writers racing on one transaction (a
+   * rebalance) serialise and the second sees it applied.
+   */
+  transactions: `UNWIND $rows AS r
+    MERGE (t:Transaction {transaction_id: r.transaction_id})
+    WITH r, t, t.timestamp IS NULL AS fresh
+    FOREACH (_ IN CASE WHEN fresh THEN [1] ELSE [] END |
+      SET t.timestamp = datetime({epochMillis: toInteger(r.ts)}), t.amount = r.amount, t.currency = r.currency,
+          t.status = r.status, t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
+          t.ip_address = r.ip_address, t.merchant_id = r.merchant_id)
+    WITH r, t, fresh WHERE NOT fresh OR t.fraud = true
+    RETURN r.transaction_id AS id, fresh, t.fraud = true AS fraud`,
+  owns: `UNWIND $rows AS e MERGE (cu:Customer {customer_id: e.a}) MERGE (c:Card {card_id: e.b})
+    MERGE (cu)-[o:OWNS]->(c) ON CREATE SET o.since = datetime({epochMillis: toInteger(e.first)})
+    WITH o, datetime({epochMillis: toInteger(e.first)}) AS first WHERE first < o.since
+    SET o.since = first`,
+  usedOn: `UNWIND $rows AS e MERGE (c:Card {card_id: e.a}) MERGE (d:Device {device_id: e.b})
+    MERGE (c)-[u:USED_ON]->(d)
+      ON CREATE SET u.count = 0, u.first_seen = datetime({epochMillis: toInteger(e.first)}),
+                    u.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH u, e, datetime({epochMillis: toInteger(e.first)}) AS first, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET u.count = u.count + e.inc, u.last_seen = CASE WHEN last > u.last_seen THEN last ELSE u.last_seen END
+    FOREACH (_ IN CASE WHEN first < u.first_seen THEN [1] ELSE [] END | SET u.first_seen = first)`,
+  transactedAt: `UNWIND $rows AS e MERGE (c:Card {card_id: e.a}) MERGE (m:Merchant {merchant_id: e.b})
+      ON CREATE SET m.category = e.category, m.country = e.country
+    MERGE (c)-[x:TRANSACTED_AT]->(m)
+      ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH x, e, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET x.count = x.count + e.inc, x.amount = x.amount + e.amount,
+        x.last_seen = CASE WHEN last > x.last_seen THEN last ELSE x.last_seen END`,
+  seenFrom: `UNWIND $rows AS e MERGE (d:Device {device_id: e.a}) MERGE (ip:IP {ip_address: e.b})
+    MERGE (d)-[s:SEEN_FROM]->(ip)
+      ON CREATE SET s.count = 0, s.last_seen = datetime({epochMillis: toInteger(e.last)})
+    WITH s, e, datetime({epochMillis: toInteger(e.last)}) AS last
+    SET s.count = s.count + e.inc, s.last_seen = CASE WHEN last > s.last_seen THEN last ELSE s.last_seen END`,
+  flag: `UNWIND $rows AS r
+    MATCH (c:Card {card_id: r.card_id}) MATCH (d:Device {device_id: r.device_id})
+    MATCH (ip:IP {ip_address: r.ip_address}) MATCH (cu:Customer {customer_id: r.customer_id})
+    SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`,
+} as const;
 
 /** Labels: a stub Transaction node keeps a label that arrives before its transaction. */
 export const APPLY_LABELS = `
@@ -105,62 +131,6 @@ MATCH (c:Card {card_id: t.card_id}), (d:Device {device_id: t.device_id}),
       (ip:IP {ip_address: t.ip_address}), (cu:Customer {customer_id: t.customer_id})
 SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`;
 
-/**
- * The batched write, as a few set-based statements in ONE transaction (all or nothing).
- * Rows are pre-aggregated in TypeScript — one row per distinct node and per distinct
- * relationship, increments counted over the batch's new transactions only — so Neo4j does
- * each MERGE once per batch instead of once per transaction, and no statement reads a
- * property another row of the same statement writes (no Eager materialisation).
- * `WRITE_BATCH` above is the equivalent single statement, kept for reading and as a fallback.
- */
-export const WRITE_STEPS = {
-  /**
-   * Which transaction ids are already applied (replays) or are label stubs flagged as fraud.
-   * MERGE (not MATCH) locks each id's unique-index entry until commit, so two writers racing
-   * on the same transaction (a rebalance) serialise and the second sees it applied.
-   */
-  known: `UNWIND $ids AS id MERGE (t:Transaction {transaction_id: id})
-    RETURN id, t.timestamp IS NOT NULL AS applied, t.fraud = true AS fraud`,
-  transactions: `UNWIND $rows AS r
-    MERGE (t:Transaction {transaction_id: r.transaction_id})
-    SET t.timestamp = datetime({epochMillis: toInteger(r.ts)}), t.amount = r.amount, t.currency = r.currency,
-        t.status = r.status, t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
-        t.ip_address = r.ip_address, t.merchant_id = r.merchant_id`,
-  cards: 'UNWIND $keys AS k MERGE (:Card {card_id: k})',
-  customers: 'UNWIND $keys AS k MERGE (:Customer {customer_id: k})',
-  devices: 'UNWIND $keys AS k MERGE (:Device {device_id: k})',
-  ips: 'UNWIND $keys AS k MERGE (:IP {ip_address: k})',
-  merchants: `UNWIND $rows AS r MERGE (m:Merchant {merchant_id: r.k})
-    ON CREATE SET m.category = r.category, m.country = r.country`,
-  owns: `UNWIND $rows AS e MATCH (cu:Customer {customer_id: e.a}) MATCH (c:Card {card_id: e.b})
-    MERGE (cu)-[o:OWNS]->(c) ON CREATE SET o.since = datetime({epochMillis: toInteger(e.first)})
-    WITH o, datetime({epochMillis: toInteger(e.first)}) AS first
-    SET o.since = CASE WHEN first < o.since THEN first ELSE o.since END`,
-  usedOn: `UNWIND $rows AS e MATCH (c:Card {card_id: e.a}) MATCH (d:Device {device_id: e.b})
-    MERGE (c)-[u:USED_ON]->(d)
-      ON CREATE SET u.count = 0, u.first_seen = datetime({epochMillis: toInteger(e.first)}),
-                    u.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH u, e, datetime({epochMillis: toInteger(e.first)}) AS first, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET u.count = u.count + e.inc,
-        u.first_seen = CASE WHEN first < u.first_seen THEN first ELSE u.first_seen END,
-        u.last_seen = CASE WHEN last > u.last_seen THEN last ELSE u.last_seen END`,
-  transactedAt: `UNWIND $rows AS e MATCH (c:Card {card_id: e.a}) MATCH (m:Merchant {merchant_id: e.b})
-    MERGE (c)-[x:TRANSACTED_AT]->(m)
-      ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH x, e, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET x.count = x.count + e.inc, x.amount = x.amount + e.amount,
-        x.last_seen = CASE WHEN last > x.last_seen THEN last ELSE x.last_seen END`,
-  seenFrom: `UNWIND $rows AS e MATCH (d:Device {device_id: e.a}) MATCH (ip:IP {ip_address: e.b})
-    MERGE (d)-[s:SEEN_FROM]->(ip)
-      ON CREATE SET s.count = 0, s.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH s, e, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET s.count = s.count + e.inc, s.last_seen = CASE WHEN last > s.last_seen THEN last ELSE s.last_seen END`,
-  flag: `UNWIND $rows AS r
-    MATCH (c:Card {card_id: r.card_id}) MATCH (d:Device {device_id: r.device_id})
-    MATCH (ip:IP {ip_address: r.ip_address}) MATCH (cu:Customer {customer_id: r.customer_id})
-    SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`,
-} as const;
-
 interface EdgeAgg {
   a: string;
   b: string;
@@ -170,8 +140,12 @@ interface EdgeAgg {
   amount: number;
 }
 
-/** One row per distinct relationship: min/max times over all rows, counts over new rows only. */
-function aggregate(
+/**
+ * One row per distinct relationship: min/max times over all rows, counts over new rows only.
+ * Sorted by `b`, the endpoint writers share (device, merchant, IP; the customer for OWNS), so
+ * concurrent transactions lock shared nodes in the same order.
+ */
+export function aggregate(
   rows: readonly GraphRow[],
   fresh: ReadonlySet<string>,
   pick: (r: GraphRow) => [string, string],
@@ -193,7 +167,28 @@ function aggregate(
       }
     }
   }
-  return [...byPair.values()];
+  return [...byPair.values()].sort((x, y) => (x.b < y.b ? -1 : x.b > y.b ? 1 : x.a < y.a ? -1 : 1));
+}
+
+/**
+ * Splits a batch into `n` parts by customer (FNV-1a of customer_id): a customer's cards, its
+ * OWNS relationships and, mostly, its devices and IPs land in one part, so concurrent writers
+ * rarely wait on each other's locks (splitting by card measured slower: a customer's cards in
+ * two parts both lock the Customer node). Shared merchants and ring devices still can, and the
+ * sorted rows keep the lock order the same.
+ */
+export function partitionByCustomer<T extends { readonly customer_id: string }>(
+  rows: readonly T[],
+  n: number,
+): T[][] {
+  if (n <= 1) return [rows.slice()];
+  const parts: T[][] = Array.from({ length: n }, () => []);
+  for (const r of rows) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < r.customer_id.length; i++) h = Math.imul(h ^ r.customer_id.charCodeAt(i), 0x01000193);
+    parts[(h >>> 0) % n]!.push(r);
+  }
+  return parts.filter((p) => p.length > 0);
 }
 
 /** The brief's query, with its threshold as a parameter and a stable order. */
@@ -235,6 +230,13 @@ export interface Neo4jGraphOptions {
   readonly queryTimeoutMs?: number;
   /** Connection acquisition timeout, ms: how long a write waits while Neo4j is down. Default 5 000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Concurrent write transactions per batch, on parts split by customer. Default 1 (the whole
+   * batch in one transaction). A Cypher query runs on one server thread, so more writers can
+   * use more server cores; on the 2 shared cores measured here, 2 writers were slower than 1
+   * (docs/benchmarks.md, `## Graph`). Try 2–4 when Neo4j has cores of its own.
+   */
+  readonly writers?: number;
 }
 
 export function createDriver(options: Neo4jGraphOptions): Driver {
@@ -253,11 +255,13 @@ export class Neo4jGraph implements GraphBackend {
   readonly driver: Driver;
   private readonly database: string;
   private readonly timeout: number;
+  private readonly writers: number;
 
   constructor(options: Neo4jGraphOptions, driver?: Driver) {
     this.driver = driver ?? createDriver(options);
     this.database = options.database ?? 'neo4j';
     this.timeout = options.queryTimeoutMs ?? 30_000;
+    this.writers = Math.max(1, Math.trunc(options.writers ?? 1));
   }
 
   private session(mode: 'READ' | 'WRITE'): Session {
@@ -319,50 +323,59 @@ export class Neo4jGraph implements GraphBackend {
     return [...MIGRATIONS];
   }
 
+  /**
+   * Upserts a batch, idempotent per transaction id. With `writers` > 1 the batch is split by
+   * customer and the parts are written concurrently, one Neo4j transaction each: a Cypher query
+   * runs on one server thread, so this is how the write uses more than one core. Each part
+   * is all or nothing; a failed part fails the call, and writing the batch again is a replay
+   * of the parts that landed (the graph service retries the whole batch).
+   */
   async write(transactions: readonly Transaction[]): Promise<WriteResult> {
     const rows = dedupeRows(transactions.map(toGraphRow));
     if (rows.length === 0) return { rows: 0, created: 0 };
+    const parts = partitionByCustomer(rows, this.writers);
+    const results = await Promise.all(parts.map((part) => this.writePart(part)));
+    return { rows: rows.length, created: results.reduce((n, r) => n + r, 0) };
+  }
+
+  /** One part of a batch in one transaction; returns how many transactions were new. */
+  private async writePart(rows: readonly GraphRow[]): Promise<number> {
     const session = this.session('WRITE');
     try {
       return await session.executeWrite(
         async (tx) => {
-          const known = await tx.run(WRITE_STEPS.known, { ids: rows.map((r) => r.transaction_id) });
+          const known = await tx.run(WRITE_STEPS.transactions, { rows });
           const applied = new Set<string>();
           const flagged = new Set<string>();
           for (const rec of known.records) {
-            if (rec.get('applied') === true) applied.add(rec.get('id') as string);
+            if (rec.get('fresh') !== true) applied.add(rec.get('id') as string);
             if (rec.get('fraud') === true) flagged.add(rec.get('id') as string);
           }
           const fresh = new Set(
             rows.filter((r) => !applied.has(r.transaction_id)).map((r) => r.transaction_id),
           );
-          const distinct = (f: (r: GraphRow) => string) => [...new Set(rows.map(f))];
-          const merchants = new Map(
-            rows.map((r) => [
-              r.merchant_id,
-              { k: r.merchant_id, category: r.merchant_category, country: r.merchant_country },
-            ]),
-          );
+          const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
           // A confirmed-fraud label that arrived before its transaction flags the entities now.
           const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
           // Sent back to back without waiting for each result: the driver pipelines statements
-          // of one transaction on its connection in order (nodes before the relations on them),
-          // which saves a round trip per statement.
+          // of one transaction on its connection, and the server runs them in order.
           const steps: [string, Record<string, unknown>][] = [
-            [WRITE_STEPS.transactions, { rows }],
-            [WRITE_STEPS.cards, { keys: distinct((r) => r.card_id) }],
-            [WRITE_STEPS.customers, { keys: distinct((r) => r.customer_id) }],
-            [WRITE_STEPS.devices, { keys: distinct((r) => r.device_id) }],
-            [WRITE_STEPS.ips, { keys: distinct((r) => r.ip_address) }],
-            [WRITE_STEPS.merchants, { rows: [...merchants.values()] }],
             [WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) }],
             [WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) }],
-            [WRITE_STEPS.transactedAt, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]) }],
+            [
+              WRITE_STEPS.transactedAt,
+              {
+                rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => {
+                  const m = merchants.get(e.b) as GraphRow;
+                  return { ...e, category: m.merchant_category, country: m.merchant_country };
+                }),
+              },
+            ],
             [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
           ];
           if (toFlag.length > 0) steps.push([WRITE_STEPS.flag, { rows: toFlag }]);
           await Promise.all(steps.map(([q, params]) => tx.run(q, params).summary()));
-          return { rows: rows.length, created: fresh.size };
+          return fresh.size;
         },
         { timeout: this.timeout },
       );
