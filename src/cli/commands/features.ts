@@ -11,8 +11,8 @@ by the feature state, not by the file.
 Output CSV: transaction_id,timestamp,card_id,customer_id,merchant_id,<every feature in
 catalogue order>; a missing feature is an empty cell. Bad lines are reported on stderr with
 their line number, skipped and counted; progress goes to stderr, a summary at the end (with
-the CPU seconds of each thread: a reader thread parses and validates, this thread runs the
-feature engine in input order, a writer thread formats the CSV).
+the CPU seconds of each thread: this thread runs the feature engine in input order, a worker
+thread reads, parses and validates the input and formats and writes the CSV).
 
 Options:
   --input FILE                     history JSONL (required)
@@ -88,7 +88,7 @@ async function backfill(argv: string[]): Promise<number> {
       `  feature set ${result.featureSetVersion}, ${result.engine.applied} applied, ${result.engine.replays} duplicate transaction ids, ${result.engine.lateEvents} late beyond the allowed lateness`,
       ...(result.threadCpu
         ? [
-            `  CPU seconds per thread: reader ${result.threadCpu.reader.toFixed(2)}, engine ${result.threadCpu.engine.toFixed(2)}, writer ${result.threadCpu.writer.toFixed(2)}`,
+            `  CPU seconds per thread: engine ${result.threadCpu.engine.toFixed(2)}, I/O (read, parse, validate, format, write) ${result.threadCpu.io.toFixed(2)}`,
           ]
         : []),
       `  bad lines: ${result.badLines} in the input, ${result.badLabelLines} in the labels`,

@@ -215,7 +215,7 @@ export interface BackfillOptions extends ReplayOptions {
   /** Progress callback, about once a second. */
   readonly onProgress?: (summary: ReplaySummary, elapsedMs: number) => void;
   /**
-   * Read/validate and format/write on two worker threads around the engine (default true
+   * Read/validate and format/write on a worker thread beside the engine (default true
    * when `input` is a file path; a stream input always runs on the calling thread). The
    * output is byte-identical either way.
    */
