@@ -358,10 +358,14 @@ export class Neo4jGraph implements GraphBackend {
           // A confirmed-fraud label that arrived before its transaction flags the entities now.
           const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
           // Sent back to back without waiting for each result: the driver pipelines statements
-          // of one transaction on its connection, and the server runs them in order.
+          // of one transaction on its connection, and the server runs them in order (locks on
+          // shared nodes are taken in the same order by every writer: customers, devices, IPs,
+          // merchants, each sorted).
           const steps: [string, Record<string, unknown>][] = [
             [WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) }],
             [WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) }],
+            [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
+            // Last: merchants are the most shared nodes, and a lock is held until commit.
             [
               WRITE_STEPS.transactedAt,
               {
@@ -371,7 +375,6 @@ export class Neo4jGraph implements GraphBackend {
                 }),
               },
             ],
-            [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
           ];
           if (toFlag.length > 0) steps.push([WRITE_STEPS.flag, { rows: toFlag }]);
           await Promise.all(steps.map(([q, params]) => tx.run(q, params).summary()));
@@ -384,6 +387,53 @@ export class Neo4jGraph implements GraphBackend {
     } finally {
       await session.close();
     }
+  }
+
+  /**
+   * Retention: deletes Transaction nodes whose timestamp is more than `olderThanMs` before the
+   * newest transaction in the graph (event time, so replaying history or a simulator's old
+   * timestamps does not empty the graph). Entities and relationships stay: counts, first/last
+   * seen, rings and signals are aggregates and do not need the transactions. The case view of
+   * a pruned transaction falls back to the stored transactions, and a pruned transaction
+   * replayed later is counted again: keep this longer than the Kafka retention of
+   * `enriched-transactions`. Label stubs (no timestamp) are kept. Deletes in batches of
+   * `batchSize` (`CALL { } IN TRANSACTIONS`), so the heap never holds the whole set.
+   */
+  async prune(
+    olderThanMs: number,
+    options: { dryRun?: boolean; batchSize?: number } = {},
+  ): Promise<{ newest: string | null; cutoff: string | null; deleted: number }> {
+    const [head] = await this.run<{ newest: number | null }>(
+      'READ',
+      `MATCH (t:Transaction) WHERE t.timestamp IS NOT NULL
+       RETURN t.timestamp.epochMillis AS newest ORDER BY t.timestamp DESC LIMIT 1`,
+    );
+    const newest = head?.newest ?? null;
+    if (newest === null) return { newest: null, cutoff: null, deleted: 0 };
+    const cutoff = newest - olderThanMs;
+    const params = { cutoff: neo4j.int(cutoff) };
+    const where = 'MATCH (t:Transaction) WHERE t.timestamp < datetime({epochMillis: $cutoff})';
+    let deleted: number;
+    if (options.dryRun) {
+      const [r] = await this.run<{ n: number }>('READ', `${where} RETURN count(t) AS n`, params);
+      deleted = r?.n ?? 0;
+    } else {
+      // CALL { } IN TRANSACTIONS needs an auto-commit transaction (session.run), not a managed one.
+      const session = this.session('WRITE');
+      try {
+        const res = await session.run(
+          `${where} CALL { WITH t DETACH DELETE t } IN TRANSACTIONS OF ${Math.trunc(options.batchSize ?? 10_000)} ROWS
+           RETURN count(t) AS n`,
+          params,
+        );
+        deleted = Number(res.records[0]?.get('n') ?? 0);
+      } catch (err) {
+        throw wrapNeo4jError(err);
+      } finally {
+        await session.close();
+      }
+    }
+    return { newest: iso(newest), cutoff: iso(cutoff), deleted };
   }
 
   async applyLabels(labels: readonly Label[]): Promise<void> {

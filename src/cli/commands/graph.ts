@@ -16,6 +16,8 @@ Subcommands:
   analyze                 rings + cluster sizes, written back to Card nodes (signals)
   query "<cypher>"        any read-only Cypher (Neo4j only; writes are refused)
   stats                   nodes per label, relationships per type
+  prune --older-than 90d  retention: delete Transaction nodes older than that, counted back
+                          from the newest transaction (Neo4j; entities and relations stay)
   signals                 the graph signal catalogue (names used as graph.<name> in rules)
 
 Common options:
@@ -34,6 +36,7 @@ Options per subcommand:
   neighbourhood   --hops N (default 1, at most 3)  --limit N (default 200)
   analyze         --min-cards N  --min-shared N  --hub-degree N
   load            --batch N (default 1000)
+  prune           --older-than DURATION (required: 90d, 36h)  --dry-run (count only)
 
 Examples:
   bin/fraud simulate --count 20000 --seed 7 --out /tmp/h.jsonl
@@ -397,6 +400,42 @@ const run = subcommands('graph', usage, {
       out(`backend: ${x.kind}`);
       for (const [k, v] of Object.entries(s.nodes)) out(`  (:${k})  ${v}`);
       for (const [k, v] of Object.entries(s.relationships)) out(`  [:${k}]  ${v}`);
+    });
+  },
+
+  async prune(argv) {
+    const { values } = parseFlags(argv, {
+      'older-than': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const m = /^(\d+)([dh])$/.exec(values['older-than'] ?? '');
+    if (!m)
+      throw new FraudError(
+        'FRAUD_USAGE',
+        `graph prune needs --older-than N followed by d (days) or h (hours), e.g. 90d; got '${values['older-than'] ?? ''}'`,
+      );
+    const ms = Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000);
+    const g = await open({}, false);
+    if (g.kind !== 'neo4j') {
+      await g.close();
+      out(
+        'graph: no NEO4J_URI; the in-process graph keeps a bounded number of transactions itself (nothing to prune)',
+      );
+      return 0;
+    }
+    const neo = g as import('../../adapters/graph-neo4j/backend.ts').Neo4jGraph;
+    return withGraph(g, async () => {
+      const r = await neo.prune(ms, { dryRun: values['dry-run'] === true });
+      if (values.json) return out(JSON.stringify({ dry_run: values['dry-run'] === true, ...r }));
+      out(
+        r.cutoff === null
+          ? 'graph: no transactions in the graph; nothing to prune'
+          : `graph: ${r.deleted} Transaction node(s) older than ${r.cutoff} ${values['dry-run'] ? 'would be' : ''} deleted (newest transaction ${r.newest})`.replace(
+              '  ',
+              ' ',
+            ),
+      );
     });
   },
 

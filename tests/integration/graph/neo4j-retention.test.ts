@@ -1,0 +1,79 @@
+/**
+ * Retention (`bin/fraud graph prune --older-than`): old Transaction nodes go, entities and
+ * aggregated relationships stay. Pruning deletes across the whole database, so this test
+ * starts its OWN Neo4j (same launcher as `bin/fraud infra up neo4j`, private port and
+ * directory) instead of the shared NEO4J_URI one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
+import launcher from '../../../src/infra/local/neo4j.ts';
+import type { LocalService } from '../../../src/infra/local/types.ts';
+import { ringFixture, T0 } from '../../unit/graph/fixtures.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+describe('Neo4j retention', () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'fraud-neo4j-retention-'));
+  let neo: LocalService;
+  let graph: Neo4jGraph;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    neo = launcher({
+      root: resolve(import.meta.dirname, '../../..'),
+      runDir,
+      env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m' },
+      log: () => {},
+    });
+    graph = new Neo4jGraph({ uri: (await neo.up())['NEO4J_URI'] as string });
+    await graph.migrate();
+  }, 240_000);
+
+  afterAll(async () => {
+    await graph?.close();
+    await neo?.down();
+    rmSync(runDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('deletes Transaction nodes older than the window before the newest, keeping entities and counts', async () => {
+    const { txs } = ringFixture('ret_');
+    await graph.write(txs);
+    const count = async (cypher: string) => ((await graph.query(cypher))[0]?.['n'] as number) ?? 0;
+    const before = await graph.stats();
+    const newest = Math.max(...txs.map((t) => Date.parse(t.timestamp)));
+    const window = newest - (T0 - 6 * 3_600_000); // cut-off six hours before T0
+    const old = txs.filter((t) => Date.parse(t.timestamp) < newest - window).length;
+    expect(old).toBe(7); // c3 three days before T0, and n7..n12
+
+    const dry = await graph.prune(window, { dryRun: true });
+    expect(dry.deleted).toBe(old);
+    expect(await count('MATCH (t:Transaction) RETURN count(t) AS n')).toBe(txs.length);
+
+    const r = await graph.prune(window);
+    expect(r).toEqual({
+      newest: new Date(newest).toISOString(),
+      cutoff: new Date(newest - window).toISOString(),
+      deleted: old,
+    });
+    const after = await graph.stats();
+    expect(after.nodes['Transaction']).toBe(txs.length - old);
+    expect({ ...after.nodes, Transaction: 0 }).toEqual({ ...before.nodes, Transaction: 0 });
+    expect(after.relationships).toEqual(before.relationships);
+    expect(await count('MATCH ()-[r:TRANSACTED_AT]->() RETURN sum(r.count) AS n')).toBe(txs.length);
+    // Idempotent: nothing left that old.
+    expect((await graph.prune(window)).deleted).toBe(0);
+  });
+});
