@@ -17,6 +17,11 @@ Options:
   --analyze-every S     run the ring analysis every S seconds (default 0 = never)
   --http PORT           also serve the analyst API (/v1/graph/...) on 127.0.0.1:PORT
   --stats-every S       log throughput every S seconds (default 10)
+  --retention D         Neo4j: every hour, delete Transaction nodes older than D before the
+                        newest one, e.g. 90d or 36h (default 90d; 0 = keep them forever).
+                        Keep it longer than the Kafka retention of enriched-transactions.
+  --writers N           Neo4j: concurrent write transactions per batch, split by customer
+                        (default 1; more can help when Neo4j has cores of its own)
 
 Example:
   KAFKA_BROKERS=127.0.0.1:9092 NEO4J_URI=bolt://127.0.0.1:7687 bin/fraud graph-service --analyze-every 60
@@ -35,7 +40,20 @@ const command: Command = {
       'analyze-every': { type: 'string' },
       http: { type: 'string' },
       'stats-every': { type: 'string' },
+      retention: { type: 'string' },
+      writers: { type: 'string' },
     });
+    const retention = values.retention ?? '90d';
+    const rm = /^(\d+)([dh])$/.exec(retention);
+    if (retention !== '0' && !rm)
+      throw new FraudError(
+        'FRAUD_USAGE',
+        `--retention must be 0 or N followed by d or h (e.g. 90d), got '${retention}'`,
+      );
+    const retentionMs = rm ? Number(rm[1]) * (rm[2] === 'd' ? 86_400_000 : 3_600_000) : 0;
+    const writers = numberFlag('writers', values.writers, 1);
+    if (!Number.isInteger(writers) || writers < 1 || writers > 16)
+      throw new FraudError('FRAUD_USAGE', '--writers must be an integer from 1 to 16');
     const from = values.from ?? 'earliest';
     if (from !== 'earliest' && from !== 'latest')
       throw new FraudError('FRAUD_USAGE', `--from must be earliest or latest, got '${from}'`);
@@ -51,7 +69,14 @@ const command: Command = {
     const config = loadConfig();
     const logger = createLogger('graph-service', config.logLevel);
     const bus = createBus(config);
-    const backend = await createGraphBackend(config);
+    const backend = config.neo4j
+      ? new (await import('../../adapters/graph-neo4j/backend.ts')).Neo4jGraph({
+          uri: config.neo4j.uri,
+          user: config.neo4j.user,
+          password: config.neo4j.password,
+          writers,
+        })
+      : await createGraphBackend(config);
     if (backend.kind === 'memory')
       logger.warn({}, 'no NEO4J_URI: writing an in-process graph (set NEO4J_URI for Neo4j)');
     await bus.ensureTopics(topicSpecs(config.partitions));
@@ -90,7 +115,14 @@ const command: Command = {
     }
     await service.start();
     logger.info(
-      { group: values.group ?? 'graph-service', batch: batchSize, backend: backend.kind, bus: bus.kind },
+      {
+        group: values.group ?? 'graph-service',
+        batch: batchSize,
+        writers,
+        retention,
+        backend: backend.kind,
+        bus: bus.kind,
+      },
       'graph service started',
     );
     let last = { written: 0, at: performance.now() };
@@ -104,9 +136,28 @@ const command: Command = {
       numberFlag('stats-every', values['stats-every'], 10) * 1000,
     );
     statsTimer.unref();
+    // Retention: Transaction nodes would otherwise grow with traffic (entities and aggregated
+    // relationships stay). One prune at a time; a failure is logged and retried next hour.
+    let pruning = false;
+    const prune = async () => {
+      if (pruning || !('prune' in backend)) return;
+      pruning = true;
+      try {
+        const r = await backend.prune(retentionMs);
+        logger.info({ ...r, retention }, 'graph retention: old Transaction nodes pruned');
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'graph retention prune failed; retrying next hour');
+      } finally {
+        pruning = false;
+      }
+    };
+    const pruneTimer = retentionMs > 0 ? setInterval(() => void prune(), 3_600_000) : undefined;
+    pruneTimer?.unref();
+    if (retentionMs > 0) setTimeout(() => void prune(), 60_000).unref();
     await new Promise<void>((resolve) => {
       onShutdown(async () => {
         clearInterval(statsTimer);
+        if (pruneTimer) clearInterval(pruneTimer);
         await service.stop();
         await app?.close();
         await backend.close();
