@@ -280,3 +280,69 @@ describe('consumer failure', () => {
     await processor.stop();
   });
 });
+
+describe('produce and commit chains', () => {
+  it('produces later batches while an earlier commit is slow, and still commits in batch order', async () => {
+    const bus = new MemoryBus({ partitions: 1 });
+    const platform = await embeddedPlatform({ bus });
+    const events: string[] = [];
+    let releaseFirstCommit = () => {};
+    const firstCommitHeld = new Promise<void>((r) => {
+      releaseFirstCommit = r;
+    });
+    let commits = 0;
+    // The first batch's offset commit hangs until released, as a commit stuck behind a
+    // rebalance or a slow coordinator does.
+    const slowCommits: typeof bus = Object.assign(Object.create(bus), {
+      subscribe: async (options: Parameters<typeof bus.subscribe>[0]) => {
+        const sub = await bus.subscribe(options);
+        if (!options.topics.includes(TOPICS.transactions)) return sub;
+        return {
+          next: (wait?: number) => sub.next(wait),
+          commit: async (r: Parameters<typeof sub.commit>[0]) => {
+            const n = ++commits;
+            if (n === 1) await firstCommitHeld;
+            events.push(`commit ${r.at(-1)!.offset}`);
+            return sub.commit(r);
+          },
+          close: () => sub.close(),
+        };
+      },
+      publish: async (topic: string, messages: Parameters<typeof bus.publish>[1]) => {
+        if (topic === TOPICS.scores && messages.length > 0) events.push(`scores ${messages.length}`);
+        return bus.publish(topic, messages);
+      },
+    });
+    const processor = new StreamProcessor({
+      bus: slowCommits,
+      engine: platform.engine,
+      features: platform.features,
+      maxBatchSize: 10,
+      maxInFlight: 4,
+      consumeLabels: false,
+    });
+    const scores = await bus.subscribe({
+      groupId: 'watch-chains',
+      topics: [TOPICS.scores],
+      from: 'earliest',
+    });
+    await processor.start();
+    const txs = stream(30, 3);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    // All three batches are produced although the first commit has not returned.
+    const produced = await collect(scores, 30, 3_000);
+    expect(produced.map((r) => JSON.parse(r.value.toString()).transaction_id)).toEqual(
+      txs.map((t) => t.transaction_id),
+    );
+    expect(events.filter((e) => e.startsWith('commit'))).toEqual([]);
+    releaseFirstCommit();
+    await processor.stop();
+    // Commits happened afterwards, in offset order.
+    const commitOffsets = events.filter((e) => e.startsWith('commit')).map((e) => Number(e.split(' ')[1]));
+    expect(commitOffsets).toEqual([...commitOffsets].sort((a, b) => a - b));
+    expect(commitOffsets.at(-1)).toBe(29);
+  });
+});
