@@ -5,9 +5,9 @@
  * own message port.
  */
 import { workerData } from 'node:worker_threads';
-import { runWriter } from './csv-worker.ts';
-import { runReader } from './parse-worker.ts';
 import type { IoWorkerData } from './pipeline.ts';
+import { runReader } from './reader.ts';
+import { runWriter } from './writer.ts';
 
 const data = workerData as IoWorkerData;
 runWriter(data.writerPort, data.writer);

@@ -1,9 +1,9 @@
 /*
- * Backfill reader (on the I/O thread): reads the history, splits lines, parses and validates each one
- * against the `transactions` contract, and hands the main thread (which runs the sequential
- * feature engine) only the good lines, with the CSV id cells already built and the bad lines
- * with their line numbers. Validation is about a third of a transaction's cost, so moving it
- * here lets the engine thread spend its time on the engine.
+ * Backfill reader (runs on the I/O thread): reads the history, splits lines, parses and
+ * validates each one against the `transactions` contract, and hands the engine thread only
+ * what the engine needs of the good transactions (see ParsedBatch), the CSV id cells already
+ * built, and the bad lines with their line numbers. Parsing and validating cost about as much
+ * as the engine, so doing them here lets the engine thread spend its time on the engine.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Transaction } from '../../core/contracts/index.ts';

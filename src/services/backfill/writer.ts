@@ -1,6 +1,6 @@
 /*
- * Backfill writer (on the I/O thread): formats the feature vectors the engine thread computed into CSV rows
- * (number formatting is about a fifth of a transaction's cost) and writes them, in order.
+ * Backfill writer (runs on the I/O thread): formats the feature vectors the engine thread
+ * computed into CSV rows, straight to bytes, and writes them in order.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
