@@ -45,9 +45,21 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** One topic's share of a multi-topic publish. */
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: readonly OutgoingMessage[];
+}
+
 export interface EventBus {
   readonly kind: 'memory' | 'kafka';
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Publishes to several topics as one write where the bus can (Kafka: one produce request per
+   * broker instead of one per topic), keeping per-key order within each topic. Resolves once
+   * everything is acknowledged; on failure some topics may have been written (at-least-once).
+   */
+  publishAll(parts: readonly TopicMessages[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Creates missing topics (idempotent). */
   ensureTopics(topics: readonly { name: string; partitions: number; compacted?: boolean }[]): Promise<void>;

@@ -74,6 +74,45 @@ export function eventBusContract(
       await sub.close();
     });
 
+    it('publishes to several topics at once: every record lands on its topic, in key order', async () => {
+      const b = await bus();
+      const scores = await topicFor('contract-all-a');
+      const alerts = await topicFor('contract-all-b');
+      const sub = await b.subscribe({
+        groupId: `g-${randomUUID()}`,
+        topics: [scores, alerts],
+        from: 'earliest',
+      });
+      // Big enough values that one call spans several size-bounded sends on Kafka.
+      const pad = 'x'.repeat(4_000);
+      const part = (topic: string, n: number) => ({
+        topic,
+        messages: Array.from({ length: n }, (_, i) => ({
+          key: `card_${i % 5}`,
+          value: `${topic}|${i}|${pad}`,
+        })),
+      });
+      await b.publishAll([part(scores, 200), { topic: alerts, messages: [] }, part(alerts, 50)]);
+      const got = await drain(sub, 250);
+      expect(got).toHaveLength(250);
+      for (const [topic, n] of [
+        [scores, 200],
+        [alerts, 50],
+      ] as const) {
+        const mine = got.filter((r) => r.topic === topic);
+        expect(mine).toHaveLength(n);
+        expect(mine.every((r) => r.value.toString().startsWith(`${topic}|`))).toBe(true);
+        for (let k = 0; k < 5; k++) {
+          const seq = mine
+            .filter((r) => r.key === `card_${k}`)
+            .sort((x, y) => (x.offset < y.offset ? -1 : 1))
+            .map((r) => Number(r.value.toString().split('|')[1]));
+          expect(seq).toEqual([...seq].sort((x, y) => x - y));
+        }
+      }
+      await sub.close();
+    });
+
     it('resumes a group from its committed offset: nothing committed is redelivered, nothing uncommitted is lost', async () => {
       const b = await bus();
       const topic = await topicFor('contract-commit');

@@ -6,6 +6,7 @@ import type {
   OutgoingMessage,
   SubscribeOptions,
   Subscription,
+  TopicMessages,
 } from '../../ports/index.ts';
 
 /** Options of the Kafka event bus. */
@@ -230,35 +231,40 @@ export class KafkaBus implements EventBus {
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    // The client writes each partition's share of one send as one record batch, and the broker
-    // refuses a batch over max.message.bytes (1 MiB by default). Sending in size-bounded chunks,
-    // one after another, keeps every batch under it and keeps per-key order.
-    let chunk: MessageToProduce<Buffer, Buffer, string, string>[] = [];
-    let bytes = 0;
-    for (const m of messages) {
-      const value = typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
-      const size = value.length + (m.key?.length ?? 0) + 64;
-      if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
-        await this.send(topic, chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push({
-        topic,
-        key: m.key === null ? undefined : Buffer.from(m.key),
-        value,
-        ...(m.headers ? { headers: m.headers as Record<string, string> } : {}),
-        ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
-      });
-      bytes += size;
-    }
-    if (chunk.length > 0) await this.send(topic, chunk);
+    await this.publishAll([{ topic, messages }]);
   }
 
-  private async send(
-    topic: string,
-    messages: MessageToProduce<Buffer, Buffer, string, string>[],
-  ): Promise<void> {
+  async publishAll(parts: readonly TopicMessages[]): Promise<void> {
+    // The client writes each partition's share of one send as one record batch, and the broker
+    // refuses a batch over max.message.bytes (1 MiB by default). Sending in size-bounded chunks,
+    // one after another, keeps every batch under it and keeps per-key order. One send may span
+    // topics: the client makes one produce request per broker of it, not one per topic.
+    let chunk: MessageToProduce<Buffer, Buffer, string, string>[] = [];
+    let bytes = 0;
+    for (const { topic, messages } of parts) {
+      for (const m of messages) {
+        const value = typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
+        const size = value.length + (m.key?.length ?? 0) + 64;
+        if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
+          await this.send(chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push({
+          topic,
+          key: m.key === null ? undefined : Buffer.from(m.key),
+          value,
+          ...(m.headers ? { headers: m.headers as Record<string, string> } : {}),
+          ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
+        });
+        bytes += size;
+      }
+    }
+    if (chunk.length > 0) await this.send(chunk);
+  }
+
+  private async send(messages: MessageToProduce<Buffer, Buffer, string, string>[]): Promise<void> {
+    const topic = [...new Set(messages.map((m) => m.topic))].join("', '");
     const timeoutMs = this.options.sendTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

@@ -4,6 +4,7 @@ import type {
   OutgoingMessage,
   SubscribeOptions,
   Subscription,
+  TopicMessages,
 } from '../../ports/index.ts';
 
 /**
@@ -248,6 +249,10 @@ export class MemoryBus implements EventBus {
     for (const g of this.groups.values()) {
       for (const m of g.members) if (m.topics.includes(topicName)) m.notify();
     }
+  }
+
+  async publishAll(parts: readonly TopicMessages[]): Promise<void> {
+    for (const p of parts) if (p.messages.length > 0) await this.publish(p.topic, p.messages);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

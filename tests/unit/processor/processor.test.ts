@@ -308,10 +308,6 @@ describe('produce and commit chains', () => {
           close: () => sub.close(),
         };
       },
-      publish: async (topic: string, messages: Parameters<typeof bus.publish>[1]) => {
-        if (topic === TOPICS.scores && messages.length > 0) events.push(`scores ${messages.length}`);
-        return bus.publish(topic, messages);
-      },
     });
     const processor = new StreamProcessor({
       bus: slowCommits,

@@ -45,12 +45,16 @@ export async function decisionsPlugin(app: FastifyInstance, opts: DecisionsPlugi
       const r = result!;
       const key = r.transaction.card_id;
       const alerts: OutgoingMessage[] = r.alert ? [{ key, value: alertJson(r.alert) }] : [];
-      await Promise.all([
-        opts.bus.publish(TOPICS.enriched, [
-          { key, value: enrichedJson(JSON.stringify(r.transaction), r.features, r.score.decided_at) },
-        ]),
-        opts.bus.publish(TOPICS.scores, [{ key, value: scoreJson(r.score) }]),
-        opts.bus.publish(TOPICS.alerts, alerts),
+      // The same events the stream emits, in one write (one produce request on Kafka).
+      await opts.bus.publishAll([
+        {
+          topic: TOPICS.enriched,
+          messages: [
+            { key, value: enrichedJson(JSON.stringify(r.transaction), r.features, r.score.decided_at) },
+          ],
+        },
+        { topic: TOPICS.scores, messages: [{ key, value: scoreJson(r.score) }] },
+        { topic: TOPICS.alerts, messages: alerts },
       ]);
       opts.metrics.observeDecisions([r], 'api');
       return r.score;
