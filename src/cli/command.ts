@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { FraudError } from '../core/errors/index.ts';
 
@@ -58,4 +59,18 @@ export function subcommands(
       );
     return run(rest);
   };
+}
+
+/** Opens an output file, turning "cannot open" into a usage error that names the flag. */
+export async function openOutput(path: string, flag: string): Promise<WriteStream> {
+  const stream = createWriteStream(path);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch (err) {
+    throw new FraudError('FRAUD_USAGE', `--${flag} ${path}: ${(err as Error).message}`);
+  }
+  return stream;
 }

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { type Command, numberFlag, parseFlags, subcommands } from '../command.ts';
+import { type Command, numberFlag, openOutput, parseFlags, subcommands } from '../command.ts';
 
 const importUsage = `Usage: bin/fraud dataset import --input FILE.csv --map "FIELD=COLUMN,..." --out FILE.jsonl [options]
 
@@ -187,18 +186,3 @@ const command: Command = {
   }),
 };
 export default command;
-
-/** Opens an output file, turning "cannot open" into a usage error that names the flag. */
-async function openOutput(path: string, flag: string): Promise<import('node:fs').WriteStream> {
-  const { FraudError } = await import('../../core/errors/index.ts');
-  const stream = createWriteStream(path);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-  } catch (err) {
-    throw new FraudError('FRAUD_USAGE', `--${flag} ${path}: ${(err as Error).message}`);
-  }
-  return stream;
-}

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { type Command, numberFlag, parseFlags } from '../command.ts';
+import { type Command, numberFlag, openOutput, parseFlags } from '../command.ts';
 
 const usage = `Usage: bin/fraud simulate [options]
 
@@ -285,19 +284,4 @@ async function publishLive(
     ].join('\n'),
   );
   return 0;
-}
-
-/** Opens an output file, turning "cannot open" into a usage error that names the flag. */
-async function openOutput(path: string, flag: string): Promise<import('node:fs').WriteStream> {
-  const { FraudError } = await import('../../core/errors/index.ts');
-  const stream = createWriteStream(path);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-  } catch (err) {
-    throw new FraudError('FRAUD_USAGE', `--${flag} ${path}: ${(err as Error).message}`);
-  }
-  return stream;
 }
