@@ -5,6 +5,7 @@ import { type FieldIssue, FraudError } from '../errors/index.ts';
 import { AlertSchema, ScoreSchema } from './decision.ts';
 import { EnrichedTransactionSchema } from './enriched.ts';
 import { LabelSchema } from './label.ts';
+import { quickAccept } from './quick-check.ts';
 import { type Transaction, TransactionSchema } from './transaction.ts';
 
 // Validators are compiled once, when this module loads: a broken schema fails start-up,
@@ -85,7 +86,9 @@ export function parseTransaction(raw: Uint8Array | string, maxBytes = 64 * 1024)
 
 /** Validates an already-parsed value (HTTP bodies) against the `transactions` contract. */
 export function checkTransaction(value: unknown): ParseResult {
-  if (validators.transaction(value)) {
+  // The plain shape every producer writes passes a quick check that is stricter than the
+  // contract; everything else gets the validator's verdict and its error messages.
+  if (quickAccept(value) || validators.transaction(value)) {
     return { ok: true, transaction: value };
   }
   const details = fieldIssues(validators.transaction.errors);

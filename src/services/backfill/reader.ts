@@ -7,10 +7,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Transaction } from '../../core/contracts/index.ts';
+import { quickAccept } from '../../core/contracts/quick-check.ts';
 import type { ParseResult } from '../../core/contracts/validate.ts';
 import { countryCode, eventTime, hash53 } from '../../core/features/index.ts';
 import { backfillPrefix } from './csv.ts';
-import { quickAccept } from './fast-check.ts';
 import { lineChunks } from './lines.ts';
 import type { ParsedBatch, ParseWorkerData } from './pipeline.ts';
 
