@@ -1,6 +1,6 @@
 // Purpose: graph ingestion throughput into real Neo4j, in transactions/s with batching (issue 6).
 //
-// Run: NEO4J_URI=bolt://127.0.0.1:7687 node --disable-warning=ExperimentalWarning bench/graph/ingest.ts [--count 20000] [--batch 1000] [--warm 0] [--writers 1] [--analyze]
+// Run: NEO4J_URI=bolt://127.0.0.1:7687 node --disable-warning=ExperimentalWarning bench/graph/ingest.ts [--count 20000] [--batch 1000] [--warm 0] [--writers 1] [--in-flight 2] [--analyze]
 //
 // Simulates --warm + --count transactions (seeded; ids get a run prefix so the shared database
 // only grows). The first --warm are written untimed, so the measured ones are new transactions
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '10000' },
     warm: { type: 'string', default: '0' },
     writers: { type: 'string', default: '1' },
+    'in-flight': { type: 'string', default: '2' },
     analyze: { type: 'boolean', default: false },
   },
 });
@@ -74,7 +75,13 @@ await graph.migrate();
 for (let i = 0; i < warmUp.length; i += batchSize) await graph.write(warmUp.slice(i, i + batchSize));
 
 async function drain(groupId: string) {
-  const service = new GraphService({ bus, backend: graph, groupId, batchSize });
+  const service = new GraphService({
+    bus,
+    backend: graph,
+    groupId,
+    batchSize,
+    inFlight: Number(values['in-flight']),
+  });
   const start = performance.now();
   await service.start();
   let lastNote = start;
@@ -113,6 +120,7 @@ console.log(
       warm,
       batch: batchSize,
       writers: Number(values.writers),
+      in_flight: Number(values['in-flight']),
       first,
       replay,
       analysis,

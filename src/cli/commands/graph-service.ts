@@ -13,6 +13,7 @@ in-process graph, which is only useful with --http.
 Options:
   --group ID            consumer group (default graph-service)
   --batch N             records per graph transaction (default 1000)
+  --in-flight N         batches written at once; offsets still commit in order (default 2)
   --from earliest|latest  where a new group starts (default earliest)
   --analyze-every S     run the ring analysis every S seconds (default 0 = never)
   --http PORT           also serve the analyst API (/v1/graph/...) on 127.0.0.1:PORT
@@ -42,7 +43,11 @@ const command: Command = {
       'stats-every': { type: 'string' },
       retention: { type: 'string' },
       writers: { type: 'string' },
+      'in-flight': { type: 'string' },
     });
+    const inFlight = numberFlag('in-flight', values['in-flight'], 2);
+    if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 16)
+      throw new FraudError('FRAUD_USAGE', '--in-flight must be an integer from 1 to 16');
     const retention = values.retention ?? '90d';
     const rm = /^(\d+)([dh])$/.exec(retention);
     if (retention !== '0' && !rm)
@@ -96,6 +101,7 @@ const command: Command = {
       backend,
       groupId: values.group ?? 'graph-service',
       batchSize,
+      inFlight,
       from,
       analyzeEveryMs: numberFlag('analyze-every', values['analyze-every'], 0) * 1000,
       logger,
@@ -118,6 +124,7 @@ const command: Command = {
       {
         group: values.group ?? 'graph-service',
         batch: batchSize,
+        inFlight,
         writers,
         retention,
         backend: backend.kind,

@@ -32,6 +32,13 @@ export interface GraphServiceOptions {
   readonly groupId?: string;
   /** Records per batch (one Neo4j transaction). Default 1000. */
   readonly batchSize?: number;
+  /**
+   * Batches written at once. Default 2: the next batch's statements run while the previous
+   * one commits (measured +15 % new, +30 % replay on Neo4j; docs/benchmarks.md). Offsets are
+   * still committed in order, each only after its batch and every earlier one are written.
+   * 1 = strictly one batch at a time.
+   */
+  readonly inFlight?: number;
   /** Where a new group starts. Default `earliest` (the graph wants the whole history). */
   readonly from?: 'earliest' | 'latest';
   /** Run `analyze()` every this many ms; 0 = never. Default 0. */
@@ -80,13 +87,15 @@ export class GraphService {
   private loop: Promise<void> | null = null;
   private analyzeTimer: NodeJS.Timeout | undefined;
   private analyzing: Promise<AnalysisResult | null> | null = null;
-  private wake: (() => void) | null = null;
+  /** Wakes the batches sleeping between retries (one per batch in flight), for stop(). */
+  private readonly wakers = new Set<() => void>();
   private readonly o: Required<Omit<GraphServiceOptions, 'logger'>> & { logger: GraphServiceLogger };
 
   constructor(options: GraphServiceOptions) {
     this.o = {
       groupId: 'graph-service',
       batchSize: 1000,
+      inFlight: 2,
       from: 'earliest',
       analyzeEveryMs: 0,
       retryBaseMs: 200,
@@ -136,19 +145,37 @@ export class GraphService {
 
   private async run(): Promise<void> {
     const sub = this.subscription as Subscription;
-    while (this.running) {
+    // Each batch settles after every batch before it (a chain): its offsets are committed only
+    // once it and all earlier batches are in the graph, so a crash replays at most what is in
+    // flight. A batch that could not be written (stopping) leaves it and later ones uncommitted.
+    let chain: Promise<boolean> = Promise.resolve(true);
+    const inFlight: Promise<boolean>[] = [];
+    let healthy = true;
+    while (this.running && healthy) {
       const records = await sub.next();
       if (records === null) break;
       if (records.length === 0) continue;
       const { transactions, labels, rejected } = this.parse(records);
       if (rejected.length > 0) await this.deadLetter(rejected);
-      this.stats.pending = transactions.length + labels.length;
-      const ok = await this.writeWithRetry(transactions, labels);
-      if (!ok) break; // stopping: leave the batch uncommitted, it is replayed on restart
-      await sub.commit(records);
-      this.stats.pending = 0;
-      this.stats.batches++;
+      const size = transactions.length + labels.length;
+      this.stats.pending += size;
+      const written = this.writeWithRetry(transactions, labels);
+      chain = chain.then(async (earlierOk) => {
+        const ok = await written;
+        this.stats.pending -= size;
+        if (!earlierOk || !ok) return false;
+        await sub.commit(records);
+        this.stats.batches++;
+        return true;
+      });
+      chain.catch(() => {}); // awaited below; this only keeps Node from flagging it early
+      inFlight.push(chain);
+      while (inFlight.length >= Math.max(1, this.o.inFlight)) {
+        if (!(await inFlight.shift())) healthy = false;
+      }
     }
+    // Stopping or closed: finish (or abandon, uncommitted) what is in flight.
+    await chain;
   }
 
   private parse(records: readonly ConsumedRecord[]) {
@@ -245,24 +272,25 @@ export class GraphService {
         );
         if (!this.running) return false;
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, jittered);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(t);
+            this.wakers.delete(wake);
             resolve();
           };
+          const t = setTimeout(wake, jittered);
+          this.wakers.add(wake);
         });
-        this.wake = null;
         if (!this.running) return false;
       }
     }
   }
 
-  /** Stops pulling, finishes or abandons (uncommitted) the current batch, leaves the group. */
+  /** Stops pulling, finishes or abandons (uncommitted) the batches in flight, leaves the group. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     if (this.analyzeTimer) clearInterval(this.analyzeTimer);
-    this.wake?.();
+    for (const wake of [...this.wakers]) wake();
     await this.subscription?.close();
     await this.loop?.catch(() => {});
     await this.analyzing;

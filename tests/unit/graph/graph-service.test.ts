@@ -119,6 +119,48 @@ describe('graph service', () => {
   });
 });
 
+describe('graph service with batches in flight', () => {
+  it('commits offsets in order: a later batch written first is not committed before an earlier one', async () => {
+    const bus = new MemoryBus({ partitions: 1 });
+    const fx = ringFixture('order_');
+    const stuck = fx.txs[0]?.transaction_id;
+    // The first batch never lands (Neo4j keeps refusing it); the second one does.
+    class StuckFirst extends MemoryGraph {
+      override async write(txs: readonly Transaction[]) {
+        if (txs.some((t) => t.transaction_id === stuck))
+          throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', 'neo4j: timeout');
+        return super.write(txs);
+      }
+    }
+    const service = new GraphService({
+      bus,
+      backend: new StuckFirst(),
+      groupId: 'ordered',
+      batchSize: 5,
+      inFlight: 2,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+    });
+    await service.start();
+    await bus.publish(
+      TOPICS.enriched,
+      fx.txs.map((t) => ({ key: 'one-partition', value: JSON.stringify(enriched(t)) })),
+    );
+    await until(() => service.stats.written === 5 && service.stats.retries >= 3);
+    await service.stop();
+    expect(service.stats.batches).toBe(0);
+
+    // Nothing was committed, so the group re-reads every record, the second batch included.
+    const healthy = new MemoryGraph();
+    const again = new GraphService({ bus, backend: healthy, groupId: 'ordered', batchSize: 5 });
+    await again.start();
+    await until(() => again.stats.written === fx.txs.length);
+    expect(again.stats.created).toBe(fx.txs.length);
+    await again.stop();
+    await bus.close();
+  });
+});
+
 describe('graph service analysis schedule', () => {
   it('runs the ring analysis periodically and keeps the result for /healthz', async () => {
     const bus = new MemoryBus({ partitions: 1 });
