@@ -1,5 +1,6 @@
 import { Admin, Consumer, type Message, type MessageToProduce, Producer } from '@platformatic/kafka';
 import { FraudError } from '../../core/errors/index.ts';
+import { encodeValues } from '../../core/pipeline/encode.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -242,8 +243,10 @@ export class KafkaBus implements EventBus {
     let chunk: MessageToProduce<Buffer, Buffer, string, string>[] = [];
     let bytes = 0;
     for (const { topic, messages } of parts) {
-      for (const m of messages) {
-        const value = typeof m.value === 'string' ? Buffer.from(m.value) : m.value;
+      const values = encodeValues(messages.map((m) => m.value));
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        const value = values[i]!;
         const size = value.length + (m.key?.length ?? 0) + 64;
         if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) {
           await this.send(chunk);

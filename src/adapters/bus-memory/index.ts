@@ -1,3 +1,4 @@
+import { encodeValues } from '../../core/pipeline/encode.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -225,12 +226,14 @@ export class MemoryBus implements EventBus {
     const topic = this.topic(topicName);
     const now = Date.now();
     const touched = new Set<number>();
-    for (const m of messages) {
+    const values = encodeValues(messages.map((m) => m.value));
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
       const p = partitionFor(m.key, topic.partitions.length, () => this.rr++);
       const log = topic.partitions[p]!;
       log.records.push({
         key: m.key,
-        value: typeof m.value === 'string' ? Buffer.from(m.value) : m.value,
+        value: values[i]!,
         headers: m.headers ?? {},
         timestamp: m.timestamp ?? now,
       });

@@ -25,8 +25,14 @@ export class MemoryFeatureStore implements FeatureStore {
 
   async enrich(transactions: readonly Transaction[]): Promise<FeatureVector[]> {
     const out: FeatureVector[] = new Array(transactions.length);
+    // One backing store per batch, a view per transaction: allocating an ArrayBuffer per vector
+    // cost about a microsecond each and showed up as stalls in the allocator and GC.
+    const slab = new Float64Array(transactions.length * FEATURE_COUNT);
     for (let i = 0; i < transactions.length; i++) {
-      out[i] = this.engine.enrich(transactions[i]!, new Float64Array(FEATURE_COUNT));
+      out[i] = this.engine.enrich(
+        transactions[i]!,
+        slab.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT),
+      );
     }
     return out;
   }

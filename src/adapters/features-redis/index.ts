@@ -145,12 +145,14 @@ export class RedisFeatureStore implements FeatureStore {
     }
     const out: FeatureVector[] = [];
     const rows = this.rows;
+    // One backing store per batch, a view per transaction (see the memory store).
+    const slab = new Float64Array(results.length * FEATURE_COUNT);
     for (let i = 0; i < results.length; i++) {
       const [err, value] = results[i]!;
       if (err) throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', `redis feature store: ${err.message}`);
       const [, card, cust, dev, ip, counts] = value as Reply;
       const x = points[i]!;
-      const v = new Float64Array(FEATURE_COUNT);
+      const v = slab.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       computeCard(x, rows, 0, parseRows(card, CARD_STRIDE, rows), v);
       computeCustomer(x, rows, 0, parseRows(cust, CUSTOMER_STRIDE, rows), v);
       computeLinks(x, 0, rows, 0, parseRows(dev, LINK_STRIDE, rows), v);

@@ -72,3 +72,16 @@ describe('featuresJson number text', () => {
     }
   });
 });
+
+describe('encodeValues', () => {
+  it('encodes each string as its own UTF-8 bytes (views of one allocation) and passes buffers through', async () => {
+    const { encodeValues } = await import('../../../src/core/pipeline/index.ts');
+    const raw = Buffer.from('raw');
+    const values = ['{"a":1}', 'ção ✓ 😀', '', raw, 'x'.repeat(5000)];
+    const out = encodeValues(values);
+    expect(out.map((b) => b.toString('utf8'))).toEqual(['{"a":1}', 'ção ✓ 😀', '', 'raw', 'x'.repeat(5000)]);
+    expect(out[3]).toBe(raw);
+    expect(out[0]!.buffer).toBe(out[4]!.buffer);
+    expect(out[1]!.length).toBe(Buffer.byteLength('ção ✓ 😀'));
+  });
+});
