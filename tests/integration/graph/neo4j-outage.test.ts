@@ -4,31 +4,17 @@
  * with no duplicates. This test kills a database, so it starts its OWN Neo4j (same launcher as
  * `bin/fraud infra up neo4j`, private port and directory) instead of the shared NEO4J_URI one.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import { createDriver, Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
 import { Neo4jGraphSignals } from '../../../src/adapters/graph-neo4j/signals.ts';
 import { TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
-import launcher from '../../../src/infra/local/neo4j.ts';
-import type { LocalService } from '../../../src/infra/local/types.ts';
 import { GraphService } from '../../../src/services/graph-service/index.ts';
 import { createSimulator } from '../../../src/services/ingestor/index.ts';
+import { type PrivateNeo4j, startPrivateNeo4j } from '../../support/neo4j.ts';
 import { enriched } from '../../unit/graph/fixtures.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -39,28 +25,20 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms: 
 }
 
 describe('Neo4j outage mid-stream', () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'fraud-neo4j-outage-'));
-  let neo: LocalService;
+  let neo: PrivateNeo4j;
   let graph: Neo4jGraph;
   let uri: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    neo = launcher({
-      root: resolve(import.meta.dirname, '../../..'),
-      runDir,
-      env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m' },
-      log: () => {},
-    });
-    uri = (await neo.up())['NEO4J_URI'] as string;
+    neo = await startPrivateNeo4j('outage');
+    uri = neo.uri;
     graph = new Neo4jGraph({ uri, connectTimeoutMs: 1000 });
     await graph.migrate();
   }, 240_000);
 
   afterAll(async () => {
     await graph?.close();
-    await neo?.down();
-    rmSync(runDir, { recursive: true, force: true });
+    await neo?.remove();
   }, 120_000);
 
   it('keeps buffering while Neo4j is dead and catches up after a restart without duplicates', async () => {
@@ -90,7 +68,7 @@ describe('Neo4j outage mid-stream', () => {
     await until('first writes', () => service.stats.written >= 500, 120_000);
     await until('a signal refresh', () => signals.refreshes > 0, 60_000);
     // kill -9 the JVM mid-stream.
-    const pid = Number(readFileSync(join(runDir, 'neo4j.pid'), 'utf8').trim());
+    const pid = Number(readFileSync(join(neo.runDir, 'neo4j.pid'), 'utf8').trim());
     process.kill(pid, 'SIGKILL');
     await publish(txs.slice(1500));
     await until('write failures while Neo4j is down', () => service.stats.retries >= 2, 60_000);
@@ -104,7 +82,7 @@ describe('Neo4j outage mid-stream', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     const refreshesBefore = signals.refreshes;
 
-    await neo.up(); // restart on the same data directory (crash recovery)
+    await neo.restart(); // same data directory (crash recovery)
     await until(
       'catch-up',
       () => service.stats.created >= txs.length && service.stats.pending === 0,

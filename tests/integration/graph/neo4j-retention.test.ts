@@ -4,48 +4,24 @@
  * starts its OWN Neo4j (same launcher as `bin/fraud infra up neo4j`, private port and
  * directory) instead of the shared NEO4J_URI one.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
-import launcher from '../../../src/infra/local/neo4j.ts';
-import type { LocalService } from '../../../src/infra/local/types.ts';
+import { type PrivateNeo4j, startPrivateNeo4j } from '../../support/neo4j.ts';
 import { ringFixture, T0 } from '../../unit/graph/fixtures.ts';
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 describe('Neo4j retention', () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'fraud-neo4j-retention-'));
-  let neo: LocalService;
+  let neo: PrivateNeo4j;
   let graph: Neo4jGraph;
 
   beforeAll(async () => {
-    const port = await freePort();
-    neo = launcher({
-      root: resolve(import.meta.dirname, '../../..'),
-      runDir,
-      env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m' },
-      log: () => {},
-    });
-    graph = new Neo4jGraph({ uri: (await neo.up())['NEO4J_URI'] as string });
+    neo = await startPrivateNeo4j('retention');
+    graph = new Neo4jGraph({ uri: neo.uri });
     await graph.migrate();
   }, 240_000);
 
   afterAll(async () => {
     await graph?.close();
-    await neo?.down();
-    rmSync(runDir, { recursive: true, force: true });
+    await neo?.remove();
   }, 120_000);
 
   it('deletes Transaction nodes older than the window before the newest, keeping entities and counts', async () => {
