@@ -134,6 +134,25 @@ export async function readLabels(
   return { labels, bad };
 }
 
+/** Hands every label of a labels CSV to the engine up front (visibility is by `labeled_at`), counting them. */
+async function loadLabels(
+  path: string,
+  engine: FeatureEngine,
+  summary: ReplaySummary,
+  onBad: (bad: BadLine) => void,
+): Promise<void> {
+  const r = await readLabels(
+    path,
+    (id, isFraud, at) => {
+      if (isFraud) summary.fraudLabels++;
+      engine.addLabel(id, isFraud, at);
+    },
+    onBad,
+  );
+  summary.labels = r.labels;
+  summary.badLabelLines = r.bad;
+}
+
 /**
  * Replays a history point-in-time, in batches (the fast path for the CSV writer, the rules
  * backtest and ML batch scoring). Each vector is a fresh array the caller may keep.
@@ -151,18 +170,7 @@ export async function* replayHistoryBatches(
   const { engine, summary } = handle;
   const onBad = options.onBadLine ?? (() => {});
   const { checkTransaction } = await import('../../core/contracts/validate.ts');
-  if (options.labels !== undefined) {
-    const r = await readLabels(
-      options.labels,
-      (id, isFraud, at) => {
-        if (isFraud) summary.fraudLabels++;
-        engine.addLabel(id, isFraud, at);
-      },
-      onBad,
-    );
-    summary.labels = r.labels;
-    summary.badLabelLines = r.bad;
-  }
+  if (options.labels !== undefined) await loadLabels(options.labels, engine, summary, onBad);
   const file = typeof options.input === 'string' ? options.input : '<input>';
   const size = options.batchSize ?? 1024;
   let batch: ReplayItem[] = [];
@@ -284,17 +292,7 @@ async function backfillThreaded(
   let lastProgress = started;
   const r = await runPipeline(engine, input, options.out, {
     prepare: async () => {
-      if (labels === undefined) return;
-      const r = await readLabels(
-        labels,
-        (id, isFraud, at) => {
-          if (isFraud) summary.fraudLabels++;
-          engine.addLabel(id, isFraud, at);
-        },
-        onBad,
-      );
-      summary.labels = r.labels;
-      summary.badLabelLines = r.bad;
+      if (labels !== undefined) await loadLabels(labels, engine, summary, onBad);
     },
     onBadLine: (line, reason) => {
       summary.badLines++;
