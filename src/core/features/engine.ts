@@ -67,6 +67,14 @@ export interface FeatureEngineOptions {
    * the index holds only labelled transactions — memory stays flat over millions of rows.
    */
   indexAll?: boolean;
+  /**
+   * Most transactions the label index keeps (default 2,000,000, about 0.5 GB). The horizon alone
+   * does not bound it at production rates (5,000 tx/s × 120 days is 52 billion), so past this
+   * the oldest go first, at each sweep, counted in `labelIndexEvicted`; a later label for one
+   * of them waits as pending and is dropped at the horizon. A store that must honour every
+   * chargeback for 120 days keeps the index outside the process (the Redis store does).
+   */
+  maxLabelIndex?: number;
 }
 
 export interface FeatureEngineStats {
@@ -91,6 +99,8 @@ export interface FeatureEngineStats {
   categories: number;
   /** Transactions kept in the label index (transaction_id → entities) for the label horizon. */
   labelIndex: number;
+  /** Transactions evicted from the label index by `maxLabelIndex` before their horizon. */
+  labelIndexEvicted: number;
 }
 
 /** History of one entity: rows in the order applied, `start` = first live element. */
@@ -303,6 +313,7 @@ export class FeatureEngine {
   readonly allowedLatenessMs: number;
   readonly labelHorizonMs: number;
   private readonly indexAll: boolean;
+  private readonly maxLabelIndex: number;
   private readonly pendingCapacity: number;
   private readonly sweepEvery: number;
   private readonly cards = new Map<string, History>();
@@ -339,6 +350,7 @@ export class FeatureEngine {
     merchants: 0,
     categories: 0,
     labelIndex: 0,
+    labelIndexEvicted: 0,
   };
 
   constructor(options: FeatureEngineOptions = {}) {
@@ -347,6 +359,7 @@ export class FeatureEngine {
     this.sweepEvery = options.sweepEvery ?? 65_536;
     this.labelHorizonMs = options.labelHorizonMs ?? 120 * DAY_MS;
     this.indexAll = options.indexAll ?? true;
+    this.maxLabelIndex = options.maxLabelIndex ?? 2_000_000;
     if (!(this.allowedLatenessMs >= 0)) throw new Error('allowedLatenessMs must be ≥ 0');
   }
 
@@ -541,6 +554,15 @@ export class FeatureEngine {
     for (const [id, e] of this.index) {
       if (e.time > indexCutoff) break;
       this.index.delete(id);
+    }
+    // Then the size cap, oldest first (insertion order is arrival order).
+    let excess = this.index.size - this.maxLabelIndex;
+    if (excess > 0) {
+      this.s.labelIndexEvicted += excess;
+      for (const id of this.index.keys()) {
+        this.index.delete(id);
+        if (--excess === 0) break;
+      }
     }
   }
 

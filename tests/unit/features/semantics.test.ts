@@ -250,4 +250,19 @@ describe('bounded state', () => {
     expect(s.devices).toBe(1);
     expect(s.labelIndex).toBe(1_000);
   });
+
+  it('caps the label index, oldest first: a label for an evicted transaction no longer counts', () => {
+    const e = new FeatureEngine({ sweepEvery: 100, maxLabelIndex: 250 });
+    const txs = Array.from({ length: 1_000 }, (_, i) => tx(T0 + i * MINUTE_MS, { card_id: `c_${i % 50}` }));
+    for (const t of txs) e.enrich(t);
+    const s = e.stats();
+    expect(s.labelIndex).toBeLessThanOrEqual(250);
+    expect(s.labelIndexEvicted).toBe(1_000 - s.labelIndex);
+    // The newest is still indexed: its fraud label applies. The oldest was evicted: it waits.
+    e.addLabel(txs[999]!.transaction_id, true, T0 + 2 * DAY_MS);
+    e.addLabel(txs[0]!.transaction_id, true, T0 + 2 * DAY_MS);
+    const after = e.stats();
+    expect(after.labelsApplied).toBe(1);
+    expect(after.labelsPending).toBe(1);
+  });
 });
