@@ -59,6 +59,9 @@ export function neo4jConf(runDir: string, port: number, pagecache: string): stri
     'dbms.security.auth_enabled=false',
     `server.memory.pagecache.size=${pagecache}`,
     'db.tx_log.preallocate=false',
+    // A local database keeps at most 1 GB of transaction logs (the default keeps two days'
+    // worth, several GB when a million transactions are loaded); there are no backups to feed.
+    'db.tx_log.rotation.retention_policy=1G size',
     'dbms.usage_report.enabled=false',
     'db.logs.query.enabled=OFF',
     `server.directories.data=${join(runDir, 'data')}`,
