@@ -7,7 +7,10 @@ export interface ModelScorer {
   readonly version: string;
   /** Fraud probabilities in [0,1], one per vector, in order. Batched in the processor. */
   score(vectors: readonly FeatureVector[]): Promise<Float64Array>;
-  /** Top signed feature contributions for one vector (for review and block decisions). */
-  explain(vector: FeatureVector, top?: number): Contribution[];
+  /**
+   * Top signed feature contributions per vector, for review and block decisions. May run off
+   * the caller's thread; never rejects for a vector the model could score.
+   */
+  explainMany(vectors: readonly FeatureVector[], top?: number): Promise<Contribution[][]>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ import type { Contribution } from '../../core/contracts/index.ts';
 import { FraudError } from '../../core/errors/index.ts';
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../../core/features/index.ts';
 import type { FeatureVector, ModelScorer } from '../../ports/index.ts';
-import { createExplainer, type ExplainJson } from './explain.ts';
+import { createExplainer, type Explainer, type ExplainJson } from './explain.ts';
+import { ExplainThread } from './explain-thread.ts';
 import { isRegistrySpec, type ResolvedModel, resolveRegistrySpec } from './registry.ts';
 
 /**
@@ -44,6 +45,11 @@ export interface LoadModelOptions {
   readonly threads?: number;
   /** Repository root, for the default model and the local MLflow store. Default: `FRAUD_ROOT` or cwd. */
   readonly root?: string;
+  /**
+   * Explain review and block decisions on a worker thread (`explainMany`). Default true;
+   * false keeps them on the caller's thread.
+   */
+  readonly explainThread?: boolean;
 }
 
 /** A loaded model: the ModelScorer port plus what the decision layer and tools may read. */
@@ -54,6 +60,8 @@ export interface OnnxModel extends ModelScorer {
   readonly source: { readonly dir: string; readonly registry?: ResolvedModel };
   /** Signed contributions for every model feature, plus the bias (sums to the logit). */
   attribute(vector: FeatureVector): { bias: number; contributions: Float64Array; names: readonly string[] };
+  /** `explainMany` for one vector, computed on the caller's thread. */
+  explain(vector: FeatureVector, top?: number): Contribution[];
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -153,9 +161,16 @@ async function loadModelDir(
       return i;
     }),
   );
-  const explainer = createExplainer(
-    JSON.parse(await readFile(modelFile(dir, meta.explain?.file ?? 'explain.json'), 'utf8')) as ExplainJson,
-  );
+  const explainJson = JSON.parse(
+    await readFile(modelFile(dir, meta.explain?.file ?? 'explain.json'), 'utf8'),
+  ) as ExplainJson;
+  // The caller-thread explainer is built on first use: the hot path explains on the thread.
+  let explainer: Explainer | null = null;
+  const explainerHere = () => {
+    explainer ??= createExplainer(explainJson);
+    return explainer;
+  };
+  const thread = options.explainThread === false ? null : new ExplainThread(explainJson);
   const { InferenceSession, Tensor } = await ort();
   let session: Awaited<ReturnType<typeof InferenceSession.create>>;
   try {
@@ -176,6 +191,12 @@ async function loadModelDir(
 
   const toModelOrder = (vector: FeatureVector, into: Float64Array | Float32Array, offset: number) => {
     for (let j = 0; j < k; j++) into[offset + j] = vector[index[j]!]!;
+  };
+
+  const explainHere = (vector: FeatureVector, top = 5): Contribution[] => {
+    const x = new Float64Array(k);
+    toModelOrder(vector, x, 0);
+    return topContributions(x, explainerHere().attribute(x).contributions, names, top);
   };
 
   return {
@@ -206,32 +227,53 @@ async function loadModelDir(
     attribute(vector) {
       const x = new Float64Array(k);
       toModelOrder(vector, x, 0);
-      const a = explainer.attribute(x);
+      const a = explainerHere().attribute(x);
       return { bias: a.bias, contributions: a.contributions, names };
     },
 
-    explain(vector, top = 5): Contribution[] {
-      const x = new Float64Array(k);
-      toModelOrder(vector, x, 0);
-      const { contributions } = explainer.attribute(x);
-      const order = Array.from(contributions.keys()).sort(
-        (a, b) => Math.abs(contributions[b]!) - Math.abs(contributions[a]!),
-      );
-      const outList: Contribution[] = [];
-      for (const j of order) {
-        if (outList.length >= top) break;
-        const c = contributions[j]!;
-        if (c === 0) break;
-        const v = x[j]!;
-        outList.push({ feature: names[j]!, value: Number.isNaN(v) ? null : v, contribution: round6(c) });
+    explain: explainHere,
+
+    async explainMany(vectors, top = 5): Promise<Contribution[][]> {
+      const n = vectors.length;
+      if (n === 0) return [];
+      if (thread === null) return vectors.map((v) => explainHere(v, top));
+      const rows = new Float64Array(n * k);
+      for (let r = 0; r < n; r++) toModelOrder(vectors[r]!, rows, r * k);
+      const { contributions } = await thread.attribute(rows, n);
+      const out: Contribution[][] = new Array(n);
+      for (let r = 0; r < n; r++) {
+        const at = r * k;
+        out[r] = topContributions(rows.subarray(at, at + k), contributions.subarray(at, at + k), names, top);
       }
-      return outList;
+      return out;
     },
 
     async close() {
+      await thread?.close();
       await session.release();
     },
   };
+}
+
+/** The `top` largest contributions by magnitude, zeros left out. */
+function topContributions(
+  x: Float64Array,
+  contributions: Float64Array,
+  names: readonly string[],
+  top: number,
+): Contribution[] {
+  const order = Array.from(contributions.keys()).sort(
+    (a, b) => Math.abs(contributions[b]!) - Math.abs(contributions[a]!),
+  );
+  const out: Contribution[] = [];
+  for (const j of order) {
+    if (out.length >= top) break;
+    const c = contributions[j]!;
+    if (c === 0) break;
+    const v = x[j]!;
+    out.push({ feature: names[j]!, value: Number.isNaN(v) ? null : v, contribution: round6(c) });
+  }
+  return out;
 }
 
 function round6(x: number): number {

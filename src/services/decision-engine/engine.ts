@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert, EnrichedTransaction, Score, Transaction } from '../../core/contracts/index.ts';
+import type {
+  Alert,
+  Contribution,
+  EnrichedTransaction,
+  Score,
+  Transaction,
+} from '../../core/contracts/index.ts';
 import type { DecisionFacts, DecisionPolicy } from '../../core/decision/index.ts';
 import { FEATURE_SET_VERSION, featuresToRecord } from '../../core/features/index.ts';
 import type { FeatureStore, FeatureVector, GraphSignalSource, ModelScorer } from '../../ports/index.ts';
@@ -96,6 +102,7 @@ export class DecisionEngine {
     const decidedAtMs = this.now();
     const decidedAt = new Date(decidedAtMs).toISOString();
     const results: DecisionResult[] = new Array(transactions.length);
+    const explain: number[] = [];
     for (let i = 0; i < transactions.length; i++) {
       const transaction = transactions[i]!;
       const vector = vectors[i]!;
@@ -126,9 +133,7 @@ export class DecisionEngine {
       };
       if (facts.graph) score.graph = { ...facts.graph };
       if (missing.length > 0) score.missing_signals = missing;
-      if (outcome.decision !== 'approve' && model && modelScores) {
-        score.explanations = model.explain(vector, this.deps.explainTop ?? 5);
-      }
+      if (outcome.decision !== 'approve' && model && modelScores) explain.push(i);
       if (outcome.shadowHits.length > 0 || challengerScores) {
         score.shadow = {};
         if (outcome.shadowHits.length > 0) score.shadow.rule_hits = outcome.shadowHits;
@@ -160,6 +165,15 @@ export class DecisionEngine {
             };
       results[i] = new Decided(transaction, vector, score, alert);
     }
+    if (model && explain.length > 0) {
+      // One call per batch: the model may explain them on another thread meanwhile.
+      const top = await explainSafely(
+        model,
+        explain.map((i) => vectors[i]!),
+        this.deps.explainTop ?? 5,
+      );
+      if (top) for (let j = 0; j < explain.length; j++) results[explain[j]!]!.score.explanations = top[j]!;
+    }
     return results;
   }
 }
@@ -172,6 +186,19 @@ async function scoreSafely(
 ): Promise<Float64Array | null> {
   try {
     return await model.score(vectors);
+  } catch {
+    return null;
+  }
+}
+
+// Explanations are advisory: without them the decision still stands.
+async function explainSafely(
+  model: ModelScorer,
+  vectors: readonly FeatureVector[],
+  top: number,
+): Promise<Contribution[][] | null> {
+  try {
+    return await model.explainMany(vectors, top);
   } catch {
     return null;
   }

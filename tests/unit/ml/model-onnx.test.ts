@@ -100,6 +100,25 @@ describe.each(ALGORITHMS)('ONNX model scorer (%s)', (algo) => {
       expect(bias).toBeCloseTo(expected[expected.length - 1]!, 3);
     });
   });
+
+  it('explainMany on the explanation thread equals explain on the caller thread, row for row', async () => {
+    const model = await load(algo);
+    opened.push(model);
+    const vectors = parity(algo).rows.map(toVector);
+    const many = await model.explainMany(vectors, 4);
+    expect(many).toEqual(vectors.map((v) => model.explain(v, 4)));
+    expect(many.some((top) => top.length > 0)).toBe(true);
+  });
+
+  it('explains in-line once the explanation thread is gone (explanations never fail a decision)', async () => {
+    const model = await load(algo);
+    const vectors = parity(algo).rows.slice(0, 5).map(toVector);
+    const expected = vectors.map((v) => model.explain(v, 3));
+    const pending = model.explainMany(vectors, 3);
+    await model.close(); // terminates the thread under the pending request
+    expect(await pending).toEqual(expected);
+    expect(await model.explainMany(vectors, 3)).toEqual(expected);
+  });
 });
 
 describe('ONNX model scorer: contract', () => {
