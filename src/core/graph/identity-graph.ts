@@ -39,15 +39,67 @@ export interface EdgeStat {
   amount: number;
 }
 
-interface CardNode {
-  customers: Map<string, EdgeStat>;
-  devices: Map<string, EdgeStat>;
-  merchants: Map<string, EdgeStat>;
+// Identity relations point at both end nodes, so the signal walks follow references instead
+// of looking each neighbour up again by key. One object per relation, indexed from both ends.
+/** (:Customer)-[:OWNS]->(:Card). */
+export interface OwnsRel extends EdgeStat {
+  readonly customer: CustomerNode;
+  readonly card: CardNode;
 }
-interface DeviceNode {
-  cards: Map<string, EdgeStat>;
-  ips: Map<string, EdgeStat>;
+/** (:Card)-[:USED_ON]->(:Device). */
+export interface UsedOnRel extends EdgeStat {
+  readonly card: CardNode;
+  readonly device: DeviceNode;
 }
+/** (:Device)-[:SEEN_FROM]->(:IP). */
+export interface SeenFromRel extends EdgeStat {
+  readonly device: DeviceNode;
+  readonly ip: IpNode;
+}
+
+/**
+ * A Card, Device, Customer or IP. Each carries its own live union-find state and scratch
+ * fields, so the hot path (`write`, `signalsFor`) builds no `Label:key` strings and hashes
+ * nothing beyond the transaction's own four keys.
+ */
+export class IdentityNode {
+  readonly key: string;
+  /** Union-find parent (itself at a root). */
+  parent: IdentityNode;
+  /** Cards in this node's live set; meaningful at a root only. */
+  setCards: number;
+  /** Visit stamp: equals the graph's current stamp once a walk has counted this node. */
+  seen = 0;
+  /** Mirrors `IdentityGraph.fraud`: a walk tests a field instead of a string set. */
+  fraud: boolean;
+  /** Device/IP only: shared by at least `minShared` customers, so it links every neighbour. */
+  strong = false;
+
+  constructor(key: string, cards: number, fraud: boolean) {
+    this.key = key;
+    this.parent = this;
+    this.setCards = cards;
+    this.fraud = fraud;
+  }
+}
+
+export class CardNode extends IdentityNode {
+  /** Owners, by customer key. */
+  readonly customers = new Map<string, OwnsRel>();
+  readonly devices = new Map<string, UsedOnRel>();
+  readonly merchants = new Map<string, EdgeStat>();
+}
+export class DeviceNode extends IdentityNode {
+  readonly cards = new Map<string, UsedOnRel>();
+  readonly ips = new Map<string, SeenFromRel>();
+}
+export class CustomerNode extends IdentityNode {
+  readonly cards = new Map<string, OwnsRel>();
+}
+export class IpNode extends IdentityNode {
+  readonly devices = new Map<string, SeenFromRel>();
+}
+
 interface TxRecord {
   row: GraphRow | null;
   fraud: boolean | null;
@@ -67,6 +119,8 @@ export interface IdentityGraphOptions {
 }
 
 export type SignalValues = Record<GraphSignalName, number>;
+
+type FraudLabel = 'Card' | 'Device' | 'IP' | 'Customer';
 
 /** The relation's stats, created on first sight. */
 function bump(map: Map<string, EdgeStat>, key: string, ts: number): EdgeStat {
@@ -89,22 +143,34 @@ function touch(s: EdgeStat, ts: number, amount: number, counted: boolean): void 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A set of `Label:key` node ids that also indexes the raw keys per label (cheap membership tests). */
+/**
+ * A set of `Label:key` node ids that also indexes the raw keys per label (cheap membership
+ * tests) and reports every change to `onChange` (the graph mirrors flags onto its nodes).
+ */
 export class FraudSet extends Set<string> {
-  readonly byLabel: Record<'Card' | 'Device' | 'IP' | 'Customer', Set<string>> = {
+  readonly byLabel: Record<FraudLabel, Set<string>> = {
     Card: new Set(),
     Device: new Set(),
     IP: new Set(),
     Customer: new Set(),
   };
+  private readonly onChange: ((label: FraudLabel, key: string, flagged: boolean) => void) | undefined;
+
+  constructor(onChange?: (label: FraudLabel, key: string, flagged: boolean) => void) {
+    super();
+    this.onChange = onChange;
+  }
 
   override add(id: string): this {
     super.add(id);
     // Set's constructor calls add() before this subclass's fields exist.
+    if (this.byLabel === undefined) return this;
     const i = id.indexOf(':');
     const label = id.slice(0, i);
-    if (this.byLabel !== undefined && label in this.byLabel) {
-      this.byLabel[label as keyof FraudSet['byLabel']].add(id.slice(i + 1));
+    if (label in this.byLabel) {
+      const key = id.slice(i + 1);
+      this.byLabel[label as FraudLabel].add(key);
+      this.onChange?.(label as FraudLabel, key, true);
     }
     return this;
   }
@@ -112,12 +178,19 @@ export class FraudSet extends Set<string> {
   override delete(id: string): boolean {
     const i = id.indexOf(':');
     const label = id.slice(0, i);
-    if (label in this.byLabel) this.byLabel[label as keyof FraudSet['byLabel']].delete(id.slice(i + 1));
+    if (label in this.byLabel) {
+      const key = id.slice(i + 1);
+      this.byLabel[label as FraudLabel].delete(key);
+      this.onChange?.(label as FraudLabel, key, false);
+    }
     return super.delete(id);
   }
 
   override clear(): void {
-    for (const s of Object.values(this.byLabel)) s.clear();
+    for (const [label, keys] of Object.entries(this.byLabel)) {
+      for (const key of keys) this.onChange?.(label as FraudLabel, key, false);
+      keys.clear();
+    }
     super.clear();
   }
 }
@@ -125,12 +198,15 @@ export class FraudSet extends Set<string> {
 export class IdentityGraph {
   readonly cards = new Map<string, CardNode>();
   readonly devices = new Map<string, DeviceNode>();
-  readonly customers = new Map<string, Map<string, EdgeStat>>();
-  readonly ips = new Map<string, Map<string, EdgeStat>>();
+  readonly customers = new Map<string, CustomerNode>();
+  readonly ips = new Map<string, IpNode>();
   readonly merchants = new Map<string, { category: string; country: string }>();
   readonly txs = new Map<string, TxRecord>();
   /** Confirmed-fraud identity nodes, as `Label:key`. */
-  readonly fraud = new FraudSet();
+  readonly fraud = new FraudSet((label, key, flagged) => {
+    const node = this.nodeByKey(label, key);
+    if (node) node.fraud = flagged;
+  });
   /** Latest analysis results (cluster sizes and ring scores per card key). */
   clusterOverlay = new Map<string, number>();
   ringScoreOverlay = new Map<string, number>();
@@ -138,9 +214,8 @@ export class IdentityGraph {
   private readonly maxTransactions: number;
   private readonly hubDegree: number;
   private readonly minShared: number;
-  // Live union-find over identity node ids, with card counts per root (card_cluster_size).
-  private readonly parent = new Map<string, string>();
-  private readonly rootCards = new Map<string, number>();
+  /** Incremented per walk; a node whose `seen` equals it was already counted (no scratch sets). */
+  private stamp = 0;
 
   constructor(options: IdentityGraphOptions = {}) {
     this.maxTransactions = options.maxTransactions ?? Number.POSITIVE_INFINITY;
@@ -152,17 +227,19 @@ export class IdentityGraph {
 
   /** Adds transactions; returns how many were new. Idempotent per transaction id. */
   write(rows: readonly GraphRow[]): WriteResult {
-    const unique = dedupeRows(rows);
+    // A single row (the per-transaction path) has nothing to de-duplicate.
+    const unique = rows.length > 1 ? dedupeRows(rows) : rows;
     let created = 0;
     for (const r of unique) {
-      const prior = this.txs.get(r.transaction_id);
-      const fresh = prior === undefined || prior.row === null;
+      let rec = this.txs.get(r.transaction_id);
+      const fresh = rec === undefined || rec.row === null;
       if (fresh) created++;
       this.addEdges(r, fresh);
-      if (prior === undefined) this.rememberTx(r.transaction_id, { row: r, fraud: null });
-      else if (prior.row === null) prior.row = r;
-      const rec = this.txs.get(r.transaction_id);
-      if (rec?.fraud === true) this.flagRow(r);
+      if (rec === undefined) {
+        rec = { row: r, fraud: null };
+        this.rememberTx(r.transaction_id, rec);
+      } else if (rec.row === null) rec.row = r;
+      if (rec.fraud === true) this.flagRow(r);
     }
     return { rows: unique.length, created };
   }
@@ -177,54 +254,74 @@ export class IdentityGraph {
 
   private addEdges(r: GraphRow, counted: boolean): void {
     const { ts, amount } = r;
-    let card = this.cards.get(r.card_id);
-    if (!card) {
-      card = { customers: new Map(), devices: new Map(), merchants: new Map() };
-      this.cards.set(r.card_id, card);
-      this.makeSet(nodeId('Card', r.card_id), 1);
-    }
-    let device = this.devices.get(r.device_id);
-    if (!device) {
-      device = { cards: new Map(), ips: new Map() };
-      this.devices.set(r.device_id, device);
-      this.makeSet(nodeId('Device', r.device_id), 0);
-    }
-    let customer = this.customers.get(r.customer_id);
-    if (!customer) {
-      customer = new Map();
-      this.customers.set(r.customer_id, customer);
-      this.makeSet(nodeId('Customer', r.customer_id), 0);
-    }
-    let ip = this.ips.get(r.ip_address);
-    if (!ip) {
-      ip = new Map();
-      this.ips.set(r.ip_address, ip);
-      this.makeSet(nodeId('IP', r.ip_address), 0);
-    }
+    const card = this.cards.get(r.card_id) ?? this.newCard(r.card_id);
+    const device = this.devices.get(r.device_id) ?? this.newDevice(r.device_id);
+    const customer = this.customers.get(r.customer_id) ?? this.newCustomer(r.customer_id);
+    const ip = this.ips.get(r.ip_address) ?? this.newIp(r.ip_address);
     if (!this.merchants.has(r.merchant_id)) {
       this.merchants.set(r.merchant_id, { category: r.merchant_category, country: r.merchant_country });
     }
-    // OWNS (customer -> card): one shared EdgeStat per relation, indexed from both ends.
-    const owns = bump(card.customers, r.customer_id, ts);
-    if (!customer.has(r.card_id)) {
-      customer.set(r.card_id, owns);
-      this.attachCustomer(r.customer_id, r.card_id);
+    // Order matters for the live sets: ownership first, so a device sees this card's owner.
+    touch(this.owns(customer, card, ts), ts, 0, counted);
+    touch(this.usedOn(card, device, ts), ts, 0, counted);
+    touch(this.seenFrom(device, ip, ts), ts, 0, counted);
+    touch(bump(card.merchants, r.merchant_id, ts), ts, amount, counted);
+  }
+
+  private newCard(key: string): CardNode {
+    const n = new CardNode(key, 1, this.fraud.byLabel.Card.has(key));
+    this.cards.set(key, n);
+    return n;
+  }
+  private newDevice(key: string): DeviceNode {
+    const n = new DeviceNode(key, 0, this.fraud.byLabel.Device.has(key));
+    this.devices.set(key, n);
+    return n;
+  }
+  private newCustomer(key: string): CustomerNode {
+    const n = new CustomerNode(key, 0, this.fraud.byLabel.Customer.has(key));
+    this.customers.set(key, n);
+    return n;
+  }
+  private newIp(key: string): IpNode {
+    const n = new IpNode(key, 0, this.fraud.byLabel.IP.has(key));
+    this.ips.set(key, n);
+    return n;
+  }
+
+  // A relation is created on both ends at once, so one look-up tells whether it is new; a
+  // new one joins the live sets.
+  private owns(customer: CustomerNode, card: CardNode, ts: number): OwnsRel {
+    let rel = card.customers.get(customer.key);
+    if (rel === undefined) {
+      rel = { count: 0, first: ts, last: ts, amount: 0, customer, card };
+      card.customers.set(customer.key, rel);
+      customer.cards.set(card.key, rel);
+      this.attachCustomer(customer, card);
     }
-    touch(owns, ts, 0, counted);
-    const usedOn = bump(card.devices, r.device_id, ts);
-    if (!device.cards.has(r.card_id)) {
-      device.cards.set(r.card_id, usedOn);
-      this.attachDevice(r.device_id, r.card_id);
+    return rel;
+  }
+
+  private usedOn(card: CardNode, device: DeviceNode, ts: number): UsedOnRel {
+    let rel = card.devices.get(device.key);
+    if (rel === undefined) {
+      rel = { count: 0, first: ts, last: ts, amount: 0, card, device };
+      card.devices.set(device.key, rel);
+      device.cards.set(card.key, rel);
+      this.attachDevice(device, card);
     }
-    touch(usedOn, ts, 0, counted);
-    const seenFrom = bump(device.ips, r.ip_address, ts);
-    if (!ip.has(r.device_id)) {
-      ip.set(r.device_id, seenFrom);
-      this.attachIp(r.ip_address, r.device_id);
+    return rel;
+  }
+
+  private seenFrom(device: DeviceNode, ip: IpNode, ts: number): SeenFromRel {
+    let rel = device.ips.get(ip.key);
+    if (rel === undefined) {
+      rel = { count: 0, first: ts, last: ts, amount: 0, device, ip };
+      device.ips.set(ip.key, rel);
+      ip.devices.set(device.key, rel);
+      this.attachIp(ip, device);
     }
-    touch(seenFrom, ts, 0, counted);
-    const at = bump(card.merchants, r.merchant_id, ts);
-    touch(at, ts, amount, counted);
+    return rel;
   }
 
   /** Confirmed-fraud labels flag the transaction's card, device, IP and customer. */
@@ -250,119 +347,98 @@ export class IdentityGraph {
 
   /** Adds an identity edge learnt elsewhere (a Neo4j refresh); keeps the latest last-seen. */
   mergeEdge(type: 'OWNS' | 'USED_ON' | 'SEEN_FROM', from: string, to: string, lastSeen: number): void {
-    const row = (card: string, customer: string, device: string, ip: string): GraphRow => ({
-      transaction_id: '',
-      ts: lastSeen,
-      amount: 0,
-      currency: '',
-      status: '',
-      card_id: card,
-      customer_id: customer,
-      device_id: device,
-      ip_address: ip,
-      merchant_id: '',
-      merchant_category: '',
-      merchant_country: '',
-    });
-    // Reuse the per-relation paths of addEdges without counting and without a merchant.
-    if (type === 'OWNS') this.mergeOne('OWNS', row(to, from, '', ''));
-    else if (type === 'USED_ON') this.mergeOne('USED_ON', row(from, '', to, ''));
-    else this.mergeOne('SEEN_FROM', row('', '', from, to));
+    // The same per-relation paths as addEdges, without counting and without a merchant.
+    if (type === 'OWNS') {
+      const card = this.cards.get(to) ?? this.newCard(to);
+      const customer = this.customers.get(from) ?? this.newCustomer(from);
+      touch(this.owns(customer, card, lastSeen), lastSeen, 0, false);
+    } else if (type === 'USED_ON') {
+      const card = this.cards.get(from) ?? this.newCard(from);
+      const device = this.devices.get(to) ?? this.newDevice(to);
+      touch(this.usedOn(card, device, lastSeen), lastSeen, 0, false);
+    } else {
+      const device = this.devices.get(from) ?? this.newDevice(from);
+      const ip = this.ips.get(to) ?? this.newIp(to);
+      touch(this.seenFrom(device, ip, lastSeen), lastSeen, 0, false);
+    }
   }
 
-  private mergeOne(type: 'OWNS' | 'USED_ON' | 'SEEN_FROM', r: GraphRow): void {
-    const ensureCard = (k: string) => {
-      let c = this.cards.get(k);
-      if (!c) {
-        c = { customers: new Map(), devices: new Map(), merchants: new Map() };
-        this.cards.set(k, c);
-        this.makeSet(nodeId('Card', k), 1);
-      }
-      return c;
-    };
-    const ensureDevice = (k: string) => {
-      let d = this.devices.get(k);
-      if (!d) {
-        d = { cards: new Map(), ips: new Map() };
-        this.devices.set(k, d);
-        this.makeSet(nodeId('Device', k), 0);
-      }
-      return d;
-    };
-    if (type === 'OWNS') {
-      const card = ensureCard(r.card_id);
-      let cu = this.customers.get(r.customer_id);
-      if (!cu) {
-        cu = new Map();
-        this.customers.set(r.customer_id, cu);
-        this.makeSet(nodeId('Customer', r.customer_id), 0);
-      }
-      const s = bump(card.customers, r.customer_id, r.ts);
-      if (!cu.has(r.card_id)) {
-        cu.set(r.card_id, s);
-        this.attachCustomer(r.customer_id, r.card_id);
-      }
-      touch(s, r.ts, 0, false);
-    } else if (type === 'USED_ON') {
-      const card = ensureCard(r.card_id);
-      const device = ensureDevice(r.device_id);
-      const s = bump(card.devices, r.device_id, r.ts);
-      if (!device.cards.has(r.card_id)) {
-        device.cards.set(r.card_id, s);
-        this.attachDevice(r.device_id, r.card_id);
-      }
-      touch(s, r.ts, 0, false);
-    } else {
-      const device = ensureDevice(r.device_id);
-      let ip = this.ips.get(r.ip_address);
-      if (!ip) {
-        ip = new Map();
-        this.ips.set(r.ip_address, ip);
-        this.makeSet(nodeId('IP', r.ip_address), 0);
-      }
-      const s = bump(device.ips, r.ip_address, r.ts);
-      if (!ip.has(r.device_id)) {
-        ip.set(r.device_id, s);
-        this.attachIp(r.ip_address, r.device_id);
-      }
-      touch(s, r.ts, 0, false);
+  private nodeByKey(label: string, key: string): IdentityNode | undefined {
+    switch (label) {
+      case 'Card':
+        return this.cards.get(key);
+      case 'Device':
+        return this.devices.get(key);
+      case 'Customer':
+        return this.customers.get(key);
+      case 'IP':
+        return this.ips.get(key);
+      default:
+        return undefined;
     }
   }
 
   // ---------------------------------------------------------------- live union-find
 
-  private makeSet(id: string, cards: number): void {
-    if (this.parent.has(id)) return;
-    this.parent.set(id, id);
-    this.rootCards.set(id, cards);
-  }
-
-  private find(id: string): string {
-    let x = id;
-    for (;;) {
-      const p = this.parent.get(x);
-      if (p === undefined || p === x) return x;
-      const gp = this.parent.get(p) as string;
-      this.parent.set(x, gp);
-      x = gp;
+  private find(node: IdentityNode): IdentityNode {
+    let x = node;
+    // Path halving: every other node on the way up skips to its grandparent.
+    while (x.parent !== x) {
+      x.parent = x.parent.parent;
+      x = x.parent;
     }
+    return x;
   }
 
-  /** Distinct customers behind a device (owners of its cards), plus `extra` if given. */
-  private deviceCustomers(device: string, extra?: string, into = new Set<string>()): Set<string> {
-    for (const c of this.devices.get(device)?.cards.keys() ?? []) {
-      for (const cu of this.cards.get(c)?.customers.keys() ?? []) into.add(cu);
+  private link(a: IdentityNode, b: IdentityNode): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    rb.parent = ra;
+    ra.setCards += rb.setCards;
+    rb.setCards = 0;
+  }
+
+  /** Counts `extra` (a customer key, which may have no node yet) under stamp `v`: always 1. */
+  private markCustomer(extra: string, v: number): number {
+    const node = this.customers.get(extra);
+    if (node) node.seen = v;
+    return 1;
+  }
+
+  /**
+   * Whether the owners of the device's cards, plus `extra`, are at least `min` distinct
+   * customers. Stops counting at `min`.
+   */
+  private deviceReaches(device: DeviceNode, extra: string | null, min: number): boolean {
+    const v = ++this.stamp;
+    let n = extra === null ? 0 : this.markCustomer(extra, v);
+    if (n >= min) return true;
+    for (const used of device.cards.values()) {
+      for (const own of used.card.customers.values()) {
+        if (own.customer.seen === v) continue;
+        own.customer.seen = v;
+        if (++n >= min) return true;
+      }
     }
-    if (extra !== undefined) into.add(extra);
-    return into;
+    return false;
   }
 
-  /** Distinct customers behind an IP (owners of the cards of its devices), plus `extra`. */
-  private ipCustomers(ip: string, extra?: string): Set<string> {
-    const out = new Set<string>();
-    for (const d of this.ips.get(ip)?.keys() ?? []) this.deviceCustomers(d, undefined, out);
-    if (extra !== undefined) out.add(extra);
-    return out;
+  /** Whether the owners of the cards of the IP's devices, plus `extra`, reach `min` customers. */
+  private ipReaches(ip: IpNode, extra: string | null, min: number): boolean {
+    const v = ++this.stamp;
+    let n = extra === null ? 0 : this.markCustomer(extra, v);
+    if (n >= min) return true;
+    for (const seen of ip.devices.values()) {
+      for (const used of seen.device.cards.values()) {
+        for (const own of used.card.customers.values()) {
+          if (own.customer.seen === v) continue;
+          own.customer.seen = v;
+          if (++n >= min) return true;
+        }
+      }
+    }
+    return false;
   }
 
   // The live sets follow the ring rules (RingOptions.minShared / hubDegree) as links arrive:
@@ -370,185 +446,203 @@ export class IdentityGraph {
   // `minShared` links all its neighbours; weak and hub identifiers link nothing new. Unions
   // cannot be undone, so an identifier that later turns weak or hub keeps its earlier unions
   // until analyze() rebuilds the sets exactly.
-  private readonly strong = new Set<string>();
 
-  private attachShared(
-    idNode: string,
-    n: number,
-    customers: () => number,
-    newNeighbour: string,
-    all: () => Iterable<string>,
-  ): void {
+  private attachCustomer(customer: CustomerNode, card: CardNode): void {
+    if (customer.cards.size <= this.hubDegree) this.link(customer, card);
+  }
+
+  private attachDevice(device: DeviceNode, card: CardNode): void {
+    const n = device.cards.size;
     if (n > this.hubDegree) return;
-    if (n === 1) {
-      this.link(idNode, newNeighbour);
-      return;
-    }
-    if (this.strong.has(idNode)) {
-      this.link(idNode, newNeighbour);
-    } else if (customers() >= this.minShared) {
-      this.strong.add(idNode);
-      for (const x of all()) this.link(idNode, x);
+    if (n === 1 || device.strong) {
+      this.link(device, card);
+    } else if (this.deviceReaches(device, null, this.minShared)) {
+      device.strong = true;
+      for (const used of device.cards.values()) this.link(device, used.card);
     }
   }
 
-  private attachCustomer(customer: string, card: string): void {
-    if ((this.customers.get(customer)?.size ?? 0) <= this.hubDegree)
-      this.link(nodeId('Customer', customer), nodeId('Card', card));
-  }
-
-  private attachDevice(device: string, card: string): void {
-    const cards = this.devices.get(device)?.cards;
-    if (!cards) return;
-    this.attachShared(
-      nodeId('Device', device),
-      cards.size,
-      () => this.deviceCustomers(device).size,
-      nodeId('Card', card),
-      function* () {
-        for (const c of cards.keys()) yield nodeId('Card', c);
-      },
-    );
-  }
-
-  private attachIp(ip: string, device: string): void {
-    const devices = this.ips.get(ip);
-    if (!devices) return;
-    this.attachShared(
-      nodeId('IP', ip),
-      devices.size,
-      () => this.ipCustomers(ip).size,
-      nodeId('Device', device),
-      function* () {
-        for (const d of devices.keys()) yield nodeId('Device', d);
-      },
-    );
-  }
-
-  private link(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra === rb) return;
-    this.parent.set(rb, ra);
-    this.rootCards.set(ra, (this.rootCards.get(ra) ?? 0) + (this.rootCards.get(rb) ?? 0));
-    this.rootCards.delete(rb);
+  private attachIp(ip: IpNode, device: DeviceNode): void {
+    const n = ip.devices.size;
+    if (n > this.hubDegree) return;
+    if (n === 1 || ip.strong) {
+      this.link(ip, device);
+    } else if (this.ipReaches(ip, null, this.minShared)) {
+      ip.strong = true;
+      for (const seen of ip.devices.values()) this.link(ip, seen.device);
+    }
   }
 
   // ---------------------------------------------------------------- signals
 
   /**
    * Graph signals for one transaction, over the graph as it would be with this transaction
-   * added (see `GRAPH_SIGNALS`). Map look-ups only; no allocation beyond small sets.
+   * added (see `GRAPH_SIGNALS`). Four key look-ups, then reference walks over the neighbours;
+   * the only allocation is the result.
    */
   signalsFor(
     t: Pick<Transaction, 'timestamp' | 'card_id' | 'device_id' | 'customer_id' | 'ip_address'>,
   ): SignalValues {
-    const ts = Date.parse(t.timestamp);
+    const card = this.cards.get(t.card_id);
     const device = this.devices.get(t.device_id);
+    const customer = this.customers.get(t.customer_id);
+    const ip = this.ips.get(t.ip_address);
     let total = 1;
     let recent = 1;
-    // Most devices serve one card: the customer set is only built when there are others.
-    let customers: Set<string> | null = null;
-    if (device) {
-      const since = ts - DAY_MS;
-      for (const [card, s] of device.cards) {
-        if (card === t.card_id) continue;
+    let deviceCustomers = 1;
+    // Whether this device, with this transaction, links its cards (see the live sets above).
+    let deviceLinks = false;
+    if (device !== undefined) {
+      let since = 0;
+      let parsed = false;
+      const v = ++this.stamp;
+      if (customer !== undefined) customer.seen = v;
+      for (const used of device.cards.values()) {
+        if (used.card === card) continue;
         total++;
-        if (s.last > since) recent++;
-        const owners = this.cards.get(card)?.customers;
-        if (owners) {
-          customers ??= new Set<string>([t.customer_id]);
-          for (const cu of owners.keys()) customers.add(cu);
+        // Parsed only when needed: most devices serve one card.
+        if (!parsed) {
+          since = Date.parse(t.timestamp) - DAY_MS;
+          parsed = true;
+        }
+        if (used.last > since) recent++;
+        for (const own of used.card.customers.values()) {
+          if (own.customer.seen === v) continue;
+          own.customer.seen = v;
+          deviceCustomers++;
         }
       }
+      // `total` is the device's card count with this card. The live-set rule counts the owners
+      // of all its cards, this one's too: continue the same stamp instead of walking again.
+      if (total > 1 && total <= this.hubDegree) {
+        let all = deviceCustomers;
+        if (card !== undefined && device.cards.has(t.card_id)) {
+          for (const own of card.customers.values()) {
+            if (own.customer.seen === v) continue;
+            own.customer.seen = v;
+            all++;
+          }
+        }
+        deviceLinks = all >= this.minShared;
+      }
     }
+    let ipLinks = false;
+    if (ip !== undefined) {
+      const n = ip.devices.size + (ip.devices.has(t.device_id) ? 0 : 1);
+      ipLinks = n > 1 && n <= this.hubDegree && this.ipReaches(ip, t.customer_id, this.minShared);
+    }
+    const live = this.liveClusterCards(
+      card,
+      customer,
+      deviceLinks ? device : undefined,
+      ipLinks ? ip : undefined,
+    );
     return {
       device_cards_24h: recent,
       device_cards_total: total,
-      device_customers: customers === null ? 1 : (customers as Set<string>).size,
-      card_cluster_size: Math.max(this.liveClusterCards(t), this.clusterOverlay.get(t.card_id) ?? 0),
-      fraud_within_2_hops: this.fraud.size === 0 ? 0 : this.fraudWithin2(t),
+      device_customers: deviceCustomers,
+      card_cluster_size: Math.max(live, this.clusterOverlay.get(t.card_id) ?? 0),
+      fraud_within_2_hops: this.fraud.size === 0 ? 0 : this.fraudWithin2(t, card, device, customer),
       ring_score: this.ringScoreOverlay.get(t.card_id) ?? 0,
     };
   }
 
+  /**
+   * Cards in the union of the live sets this transaction would join: its card's, its
+   * customer's (unless a hub), and, when they link (`device`/`ip` given), the device's and its
+   * cards', the IP's and its devices'. A new card counts itself.
+   */
   private liveClusterCards(
-    t: Pick<Transaction, 'card_id' | 'device_id' | 'customer_id' | 'ip_address'>,
+    card: CardNode | undefined,
+    customer: CustomerNode | undefined,
+    device: DeviceNode | undefined,
+    ip: IpNode | undefined,
   ): number {
-    const cardId = nodeId('Card', t.card_id);
-    const roots = new Set<string>();
-    const add = (id: string) => {
-      if (this.parent.has(id)) roots.add(this.find(id));
-    };
-    let extra = this.parent.has(cardId) ? 0 : 1;
-    add(cardId);
-    // The customer always links; the device and IP when, with this transaction, they are
-    // shared by at least minShared customers (then every neighbour's component joins). A
-    // private one (only this card / this device) brings no other card; a weak one links nothing.
-    if ((this.customers.get(t.customer_id)?.size ?? 0) <= this.hubDegree)
-      add(nodeId('Customer', t.customer_id));
-    const cards = this.devices.get(t.device_id)?.cards;
-    const nd = (cards?.size ?? 0) + (cards?.has(t.card_id) ? 0 : 1);
-    if (
-      nd > 1 &&
-      nd <= this.hubDegree &&
-      this.deviceCustomers(t.device_id, t.customer_id).size >= this.minShared
-    ) {
-      add(nodeId('Device', t.device_id));
-      if (cards) for (const c of cards.keys()) add(nodeId('Card', c));
+    const v = ++this.stamp;
+    let cards = card === undefined ? 1 : this.rootCards(card, v);
+    if (customer !== undefined && customer.cards.size <= this.hubDegree) cards += this.rootCards(customer, v);
+    if (device !== undefined) {
+      cards += this.rootCards(device, v);
+      for (const used of device.cards.values()) cards += this.rootCards(used.card, v);
     }
-    const devices = this.ips.get(t.ip_address);
-    const ni = (devices?.size ?? 0) + (devices?.has(t.device_id) ? 0 : 1);
-    if (
-      ni > 1 &&
-      ni <= this.hubDegree &&
-      this.ipCustomers(t.ip_address, t.customer_id).size >= this.minShared
-    ) {
-      add(nodeId('IP', t.ip_address));
-      if (devices) for (const d of devices.keys()) add(nodeId('Device', d));
+    if (ip !== undefined) {
+      cards += this.rootCards(ip, v);
+      for (const seen of ip.devices.values()) cards += this.rootCards(seen.device, v);
     }
-    for (const r of roots) extra += this.rootCards.get(r) ?? 0;
-    return extra;
+    return cards;
+  }
+
+  /** The card count of the node's set, the first time its root is met under stamp `v`. */
+  private rootCards(node: IdentityNode, v: number): number {
+    const root = this.find(node);
+    if (root.seen === v) return 0;
+    root.seen = v;
+    return root.setCards;
   }
 
   /**
-   * Confirmed-fraud identity nodes within two hops of the card (this transaction's device and
-   * customer included), not fanning out through hubs. Membership is tested on raw keys per
-   * label, so the usual case — nothing flagged nearby — builds no id strings and no sets.
+   * Confirmed-fraud identity nodes within two hops of the card (this transaction's device,
+   * customer and IP included), not fanning out through hubs. Flags are node fields and
+   * duplicates are caught by the visit stamp, so the walk allocates nothing.
    */
-  private fraudWithin2(t: Pick<Transaction, 'card_id' | 'device_id' | 'customer_id' | 'ip_address'>): number {
+  private fraudWithin2(
+    t: Pick<Transaction, 'card_id' | 'device_id' | 'customer_id' | 'ip_address'>,
+    card: CardNode | undefined,
+    device: DeviceNode | undefined,
+    customer: CustomerNode | undefined,
+  ): number {
     const F = this.fraud.byLabel;
-    let hits: Set<string> | null = null;
-    const hit = (label: NodeLabel, key: string): void => {
-      hits ??= new Set<string>();
-      hits.add(nodeId(label, key));
-    };
-    if (F.Card.has(t.card_id)) hit('Card', t.card_id);
+    const v = ++this.stamp;
+    let n = 0;
+    // This transaction's own entities may have no node yet: those are tested by key.
+    if (card !== undefined) n += this.hit(card, v);
+    else if (F.Card.has(t.card_id)) n++;
     // Hop 1: the card's devices and customers, this transaction's included; hop 2 from each.
-    const viaDevice = (d: string): void => {
-      if (F.Device.has(d)) hit('Device', d);
-      const dev = this.devices.get(d);
-      if ((dev?.cards.size ?? 0) > this.hubDegree) return; // do not fan out through hubs
-      if (dev) {
-        for (const c of dev.cards.keys()) if (F.Card.has(c)) hit('Card', c);
-        for (const ip of dev.ips.keys()) if (F.IP.has(ip)) hit('IP', ip);
-      }
-      if (d === t.device_id && F.IP.has(t.ip_address)) hit('IP', t.ip_address);
-    };
-    const viaCustomer = (cu: string): void => {
-      if (F.Customer.has(cu)) hit('Customer', cu);
-      const cards = this.customers.get(cu);
-      if ((cards?.size ?? 0) > this.hubDegree) return;
-      if (cards) for (const c of cards.keys()) if (F.Card.has(c)) hit('Card', c);
-    };
-    viaDevice(t.device_id);
-    viaCustomer(t.customer_id);
-    const card = this.cards.get(t.card_id);
-    if (card) {
-      for (const d of card.devices.keys()) if (d !== t.device_id) viaDevice(d);
-      for (const cu of card.customers.keys()) if (cu !== t.customer_id) viaCustomer(cu);
+    if (device !== undefined) n += this.viaDevice(device, v, t.ip_address);
+    else {
+      if (F.Device.has(t.device_id)) n++;
+      n += this.hitIp(t.ip_address, v);
     }
-    return hits === null ? 0 : (hits as Set<string>).size;
+    if (customer !== undefined) n += this.viaCustomer(customer, v);
+    else if (F.Customer.has(t.customer_id)) n++;
+    if (card !== undefined) {
+      for (const used of card.devices.values())
+        if (used.device !== device) n += this.viaDevice(used.device, v, null);
+      for (const own of card.customers.values())
+        if (own.customer !== customer) n += this.viaCustomer(own.customer, v);
+    }
+    return n;
+  }
+
+  /** 1 the first time a flagged node is met under stamp `v`, else 0. */
+  private hit(node: IdentityNode, v: number): number {
+    if (!node.fraud || node.seen === v) return 0;
+    node.seen = v;
+    return 1;
+  }
+
+  private hitIp(key: string, v: number): number {
+    const ip = this.ips.get(key);
+    if (ip !== undefined) return this.hit(ip, v);
+    return this.fraud.byLabel.IP.has(key) ? 1 : 0;
+  }
+
+  /** A device, and unless it is a hub its cards and IPs (and `ownIp`, this transaction's). */
+  private viaDevice(device: DeviceNode, v: number, ownIp: string | null): number {
+    let n = this.hit(device, v);
+    if (device.cards.size > this.hubDegree) return n; // do not fan out through hubs
+    for (const used of device.cards.values()) n += this.hit(used.card, v);
+    for (const seen of device.ips.values()) n += this.hit(seen.ip, v);
+    if (ownIp !== null) n += this.hitIp(ownIp, v);
+    return n;
+  }
+
+  /** A customer, and unless it is a hub its cards. */
+  private viaCustomer(customer: CustomerNode, v: number): number {
+    let n = this.hit(customer, v);
+    if (customer.cards.size > this.hubDegree) return n;
+    for (const own of customer.cards.values()) n += this.hit(own.card, v);
+    return n;
   }
 
   // ---------------------------------------------------------------- analyst queries
@@ -606,20 +700,37 @@ export class IdentityGraph {
 
   /** Resets the live union-find to the analysis's exact components (same rules, today's counts). */
   private rebuildSets(result: ComponentAnalysis): void {
-    this.parent.clear();
-    this.rootCards.clear();
-    this.strong.clear();
+    for (const d of this.devices.values()) d.strong = false;
+    for (const ip of this.ips.values()) ip.strong = false;
     for (const group of result.groups) {
-      const rep = group[0] as string;
+      const rep = this.nodeById(group[0] as string);
+      if (rep === undefined) continue;
       let cards = 0;
       for (const m of group) {
-        this.parent.set(m, rep);
+        const node = this.nodeById(m);
+        if (node === undefined) continue;
+        node.parent = rep;
+        node.setCards = 0;
         if (m.startsWith('Card:')) cards++;
       }
-      this.rootCards.set(rep, cards);
+      rep.setCards = cards;
     }
-    for (const hub of result.hubs) this.makeSet(hub, 0);
-    for (const id of result.linking) this.strong.add(id);
+    // Hubs are in no component: each is a set of its own, with no cards.
+    for (const hub of result.hubs) {
+      const node = this.nodeById(hub);
+      if (node === undefined) continue;
+      node.parent = node;
+      node.setCards = 0;
+    }
+    for (const id of result.linking) {
+      const node = this.nodeById(id);
+      if (node !== undefined) node.strong = true;
+    }
+  }
+
+  private nodeById(id: string): IdentityNode | undefined {
+    const i = id.indexOf(':');
+    return this.nodeByKey(id.slice(0, i), id.slice(i + 1));
   }
 
   has(ref: EntityRef): boolean {
@@ -658,10 +769,10 @@ export class IdentityGraph {
         for (const ip of d.ips.keys()) out.push({ id: nodeId('IP', ip), type: 'SEEN_FROM' });
       }
     } else if (label === 'Customer') {
-      for (const c of this.customers.get(key)?.keys() ?? [])
+      for (const c of this.customers.get(key)?.cards.keys() ?? [])
         out.push({ id: nodeId('Card', c), type: 'OWNS' });
     } else if (label === 'IP') {
-      for (const d of this.ips.get(key)?.keys() ?? [])
+      for (const d of this.ips.get(key)?.devices.keys() ?? [])
         out.push({ id: nodeId('Device', d), type: 'SEEN_FROM' });
     }
     out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

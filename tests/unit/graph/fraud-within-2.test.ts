@@ -30,7 +30,7 @@ function reference(
       for (const ip of d?.ips.keys() ?? []) seen.add(`IP:${ip}`);
       if (key === t.device_id) seen.add(`IP:${t.ip_address}`);
     } else {
-      const cu = g.customers.get(key);
+      const cu = g.customers.get(key)?.cards;
       if ((cu?.size ?? 0) > hub) continue;
       for (const c of cu?.keys() ?? []) seen.add(`Card:${c}`);
     }
