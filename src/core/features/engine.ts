@@ -320,6 +320,15 @@ export class FeatureEngine {
   private readonly customers = new Map<string, History>();
   /** RISK_ENTITIES order: merchant, category, device, IP. */
   private readonly risk: Map<string, RiskState>[] = [new Map(), new Map(), new Map(), new Map()];
+  /**
+   * The same state keyed by small integer ids the caller assigned (`enrichIds`; the backfill's
+   * reader thread numbers entities at first sight): an array index instead of hashing a string
+   * per entity and transaction. ENTITY_KINDS order. An engine uses names or ids, never both.
+   */
+  private readonly byId: (History | RiskState | undefined)[][] = [[], [], [], [], [], []];
+  /** hash53 of each id's name (`defineEntity`), ENTITY_KINDS order. */
+  private readonly idHash: number[][] = [[], [], [], [], [], []];
+  private keying: 'names' | 'ids' | null = null;
   /** transaction_id → entities, for labels (which name only the transaction), bounded by the label horizon. */
   private readonly index = new Map<string, IndexEntry>();
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
@@ -408,16 +417,118 @@ export class FeatureEngine {
     ipAddress: string,
     out: Float64Array,
   ): Float64Array {
+    if (this.keying !== 'names') this.useKeying('names');
+    return this.enrichStates(
+      transactionId,
+      time,
+      hash,
+      amount,
+      country,
+      cardPresent,
+      getHistory(this.cards, cardId),
+      getHistory(this.customers, customerId),
+      getRisk(this.risk[0]!, merchantId),
+      getRisk(this.risk[1]!, merchantCategory),
+      getRisk(this.risk[2]!, deviceId),
+      getRisk(this.risk[3]!, ipAddress),
+      out,
+    );
+  }
+
+  /**
+   * Names entity `id` of kind `kind` (ENTITY_KINDS order) for `enrichIds`: `hash` is hash53 of
+   * its name (the id string of the transaction), which distinct counts compare. Call it once
+   * per id, before the first transaction that uses the id.
+   */
+  defineEntity(kind: number, id: number, hash: number): void {
+    this.idHash[kind]![id] = hash;
+  }
+
+  /**
+   * `enrichReduced` with the six entities given as ids (`defineEntity`) instead of their names:
+   * card, customer, merchant, category, device, IP. The same computation on the same state, so
+   * the same vectors. `transactionId` may be undefined unless a pending label may be waiting
+   * for this transaction (`mayBePending(pendingFilter(), hash)`) or the engine indexes every
+   * transaction (`indexAll`); it is then required.
+   */
+  enrichIds(
+    transactionId: string | undefined,
+    time: number,
+    hash: number,
+    amount: number,
+    country: number,
+    cardPresent: boolean,
+    cardId: number,
+    customerId: number,
+    merchantId: number,
+    categoryId: number,
+    deviceId: number,
+    ipId: number,
+    out: Float64Array,
+  ): Float64Array {
+    if (this.keying !== 'ids') this.useKeying('ids');
+    const byId = this.byId;
+    const idHash = this.idHash;
+    return this.enrichStates(
+      transactionId,
+      time,
+      hash,
+      amount,
+      country,
+      cardPresent,
+      (byId[0]![cardId] as History | undefined) ?? newHistory(byId[0]!, idHash[0]!, cardId),
+      (byId[1]![customerId] as History | undefined) ?? newHistory(byId[1]!, idHash[1]!, customerId),
+      (byId[2]![merchantId] as RiskState | undefined) ?? newRisk(byId[2]!, idHash[2]!, merchantId),
+      (byId[3]![categoryId] as RiskState | undefined) ?? newRisk(byId[3]!, idHash[3]!, categoryId),
+      (byId[4]![deviceId] as RiskState | undefined) ?? newRisk(byId[4]!, idHash[4]!, deviceId),
+      (byId[5]![ipId] as RiskState | undefined) ?? newRisk(byId[5]!, idHash[5]!, ipId),
+      out,
+    );
+  }
+
+  /**
+   * A copy of the pending-label filter (bit set over hash53 of the transaction ids that have a
+   * pending label): with `mayBePending`, a caller of `enrichIds` learns which transactions
+   * need their id string. Valid until the next `addLabel`.
+   */
+  pendingFilter(): Uint32Array | null {
+    return this.pending.size === 0 ? null : this.pendingBits.slice();
+  }
+
+  private useKeying(keying: 'names' | 'ids'): void {
+    if (this.keying !== null && this.keying !== keying) {
+      throw new Error('a FeatureEngine keys its entities by names (enrich) or by ids (enrichIds), not both');
+    }
+    this.keying = keying;
+  }
+
+  /** The computation and the update, on the six entities' state objects. */
+  private enrichStates(
+    transactionId: string | undefined,
+    time: number,
+    hash: number,
+    amount: number,
+    country: number,
+    cardPresent: boolean,
+    card: History,
+    customer: History,
+    merchant: RiskState,
+    category: RiskState,
+    device: RiskState,
+    ip: RiskState,
+    out: Float64Array,
+  ): Float64Array {
+    // Checked before anything is touched (enrichIds; enrich always has the id).
+    if (transactionId === undefined) {
+      if (this.indexAll) throw new Error('enrichIds: the label index needs every transaction id');
+      if (this.pending.size > 0 && this.mayBePending(hash)) {
+        throw new Error('enrichIds: this transaction needs its id (a label may be pending)');
+      }
+    }
     // The point equals toPoint(tx), with the entities' id hashes taken from their state.
     const x = this.point;
     x.time = time;
     const L = this.allowedLatenessMs;
-    const card = getHistory(this.cards, cardId);
-    const customer = getHistory(this.customers, customerId);
-    const merchant = getRisk(this.risk[0]!, merchantId);
-    const category = getRisk(this.risk[1]!, merchantCategory);
-    const device = getRisk(this.risk[2]!, deviceId);
-    const ip = getRisk(this.risk[3]!, ipAddress);
     device.links ??= new History();
     ip.links ??= new History();
     x.hash = hash;
@@ -465,8 +576,10 @@ export class FeatureEngine {
     applyRisk(device, x, riskCutoff);
     applyRisk(ip, x, riskCutoff);
     const labeledAt =
-      this.pending.size > 0 && this.mayBePending(x.hash) ? this.pending.get(transactionId) : undefined;
-    if (this.indexAll || labeledAt !== undefined) {
+      transactionId !== undefined && this.pending.size > 0 && this.mayBePending(x.hash)
+        ? this.pending.get(transactionId)
+        : undefined;
+    if (transactionId !== undefined && (this.indexAll || labeledAt !== undefined)) {
       const entry: IndexEntry = {
         time: x.time,
         hash: x.hash,
@@ -527,8 +640,7 @@ export class FeatureEngine {
   }
 
   private mayBePending(hash: number): boolean {
-    const bit = hash % PENDING_BITS;
-    return (this.pendingBits[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+    return mayBePending(this.pendingBits, hash);
   }
 
   private applyFraud(entry: IndexEntry, labeledAtMs: number): void {
@@ -548,6 +660,11 @@ export class FeatureEngine {
     evictIdle(this.cards, wm - CARD_HISTORY_MS - L);
     evictIdle(this.customers, wm - CUSTOMER_HISTORY_MS - L);
     for (const m of this.risk) evictIdle(m, wm - RISK_HISTORY_MS - L);
+    // Keyed by ids: the slot is emptied (the id stays the caller's); its next transaction
+    // starts from fresh state, exactly as a name seen again after eviction does.
+    evictIdleIds(this.byId[0]!, wm - CARD_HISTORY_MS - L);
+    evictIdleIds(this.byId[1]!, wm - CUSTOMER_HISTORY_MS - L);
+    for (let k = 2; k < 6; k++) evictIdleIds(this.byId[k]!, wm - RISK_HISTORY_MS - L);
     // Labels name only the transaction; the index maps it to its entities for the label
     // horizon (chargebacks arrive up to ~120 days later). Older labels are dropped, counted.
     const indexCutoff = wm - this.labelHorizonMs;
@@ -568,12 +685,13 @@ export class FeatureEngine {
 
   stats(): FeatureEngineStats {
     const s = this.s;
-    s.cards = this.cards.size;
-    s.customers = this.customers.size;
-    s.merchants = this.risk[0]!.size;
-    s.categories = this.risk[1]!.size;
-    s.devices = this.risk[2]!.size;
-    s.ips = this.risk[3]!.size;
+    const live = this.byId.map((states) => states.reduce((n, v) => (v === undefined ? n : n + 1), 0));
+    s.cards = this.cards.size + live[0]!;
+    s.customers = this.customers.size + live[1]!;
+    s.merchants = this.risk[0]!.size + live[2]!;
+    s.categories = this.risk[1]!.size + live[3]!;
+    s.devices = this.risk[2]!.size + live[4]!;
+    s.ips = this.risk[3]!.size + live[5]!;
     s.labelIndex = this.index.size;
     s.labelsPending = this.pending.size;
     return { ...s };
@@ -581,6 +699,19 @@ export class FeatureEngine {
 }
 
 const PENDING_BITS = 1 << 20;
+
+/** Entity kinds in the order `enrichIds` takes their ids and `defineEntity` names them. */
+export const ENTITY_KINDS = ['card', 'customer', 'merchant', 'category', 'device', 'ip'] as const;
+
+/**
+ * False only if no label is pending for the transaction with this hash53 id (`pendingFilter`):
+ * true means "look it up", rarely a false positive.
+ */
+export function mayBePending(filter: Uint32Array | null, hash: number): boolean {
+  if (filter === null) return false;
+  const bit = hash % PENDING_BITS;
+  return (filter[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+}
 
 function applyRisk(r: RiskState, x: TxPoint, cutoff: number): void {
   r.insert(x.time, x.hash);
@@ -611,4 +742,31 @@ function getRisk(map: Map<string, RiskState>, key: string): RiskState {
 
 function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
   for (const [k, v] of map) if (v.latest <= cutoff) map.delete(k);
+}
+
+function newHistory(states: (History | RiskState | undefined)[], hashes: number[], id: number): History {
+  const v = new History();
+  v.id = entityHash(hashes, id);
+  states[id] = v;
+  return v;
+}
+
+function newRisk(states: (History | RiskState | undefined)[], hashes: number[], id: number): RiskState {
+  const v = new RiskState();
+  v.id = entityHash(hashes, id);
+  states[id] = v;
+  return v;
+}
+
+function entityHash(hashes: number[], id: number): number {
+  const h = hashes[id];
+  if (h === undefined) throw new Error(`enrichIds: entity id ${id} was not defined (defineEntity)`);
+  return h;
+}
+
+function evictIdleIds(states: (History | RiskState | undefined)[], cutoff: number): void {
+  for (let id = 0; id < states.length; id++) {
+    const v = states[id];
+    if (v !== undefined && v.latest <= cutoff) states[id] = undefined;
+  }
 }

@@ -188,10 +188,12 @@ export class CsvBytes {
       this.pos = p;
       return;
     }
-    const s = `,${x}`;
-    this.reserve(s.length);
+    // String(x) is a flat string: charCodeAt on a `,${x}` concatenation walks a cons string.
+    const s = String(x);
+    this.reserve(s.length + 1);
     const b = this.buf;
     let p = this.pos;
+    b[p++] = 44;
     for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
     this.pos = p;
   }

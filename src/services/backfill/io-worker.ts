@@ -6,9 +6,13 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { IoWorkerData } from './pipeline.ts';
-import { runReader } from './reader.ts';
+import { type PrefixBatch, runReader } from './reader.ts';
 import { runWriter } from './writer.ts';
 
 const data = workerData as IoWorkerData;
-runWriter(data.writerPort, data.writer);
-void runReader(data.readerPort, data.reader);
+/** The id cells of the batches between reader and writer, oldest first. */
+const prefixes: PrefixBatch[] = [];
+/** Their buffers once written, for the reader to fill again. */
+const spent: Buffer[] = [];
+runWriter(data.writerPort, data.writer, prefixes, spent);
+void runReader(data.readerPort, data.reader, prefixes, spent);

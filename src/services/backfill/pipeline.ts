@@ -12,11 +12,13 @@ import { backfillHeader } from './csv.ts';
  * under load, two and three threads were within noise, with two using less CPU. The output
  * is byte for byte the single-threaded one.
  *
- *   reader (I/O): lines → JSON.parse → contract check → engine fields + CSV id cells + bad lines
- *   engine:       fields → FeatureEngine.enrichReduced → one Float64Array per chunk
- *   writer (I/O): id cells + vectors → CSV bytes → file
+ *   reader (I/O): bytes → lines → contract check → numbers + entity ids (+ id cells, kept)
+ *   engine:       numbers + ids → FeatureEngine.enrichIds → one Float64Array per chunk
+ *   writer (I/O): kept id cells + vectors → CSV bytes → file
  *
- * Every hand-over is bounded (a few chunks of about 1 MB in flight), so memory stays flat.
+ * Only typed arrays cross between the threads (moved, not copied), except the few
+ * transaction ids a pending label may be waiting for. Every hand-over is bounded (a few
+ * chunks of about 1 MB in flight), so memory stays flat.
  */
 
 export interface ParseWorkerData {
@@ -44,31 +46,35 @@ export interface ParsedBatch {
   readonly lines: number;
   readonly count: number;
   /**
-   * Per good transaction, the strings the engine keys its state by: transaction_id, card_id,
-   * customer_id, merchant_id, merchant_category, device_id, ip_address. Strings cross threads
-   * as plain copies, far cheaper than parsing JSON twice.
+   * Per good transaction (NUMBERS = 5): event time (ms), hash53(transaction_id), amount,
+   * country code, card_present (1/0), i.e. what `FeatureEngine.enrichIds` takes.
    */
-  readonly ids: string[];
-  /**
-   * Per good transaction: event time (ms), hash53(transaction_id), amount, country code,
-   * card_present (1/0), i.e. what `FeatureEngine.enrichReduced` takes.
-   */
-  readonly numbers: Float64Array;
-  /** CSV id cells of the good lines, each followed by '\n'. */
-  readonly prefixes: string;
+  readonly numbers: Float64Array<ArrayBuffer>;
+  /** Per good transaction (IDS = 6): its entities' ids, ENTITY_KINDS order. */
+  readonly ids: Int32Array<ArrayBuffer>;
+  /** The ids first seen in this batch: (kind, id, hash53 of the name) triples. */
+  readonly defs: Float64Array;
+  /** Rows (ascending) whose transaction id the engine needs (a label may be pending), and the ids. */
+  readonly flaggedRows: number[];
+  readonly flaggedIds: string[];
   readonly bad: { line: number; reason: string }[];
 }
 
 export interface VectorBatch {
   readonly kind: 'rows';
-  readonly prefixes: string;
-  /** count × width feature values, row after row. */
-  readonly vectors: Float64Array;
+  readonly count: number;
+  /** count × width feature values, row after row (the array may be longer). */
+  readonly vectors: Float64Array<ArrayBuffer>;
 }
 
 type Cpu = { user: number; system: number };
 type ReaderMessage = ParsedBatch | { kind: 'end'; lines: number } | { kind: 'error'; message: string };
-type WriterMessage = { kind: 'ack' } | { kind: 'finished'; cpu: Cpu } | { kind: 'error'; message: string };
+const NUMBERS = 5;
+const IDS = 6;
+type WriterMessage =
+  | { kind: 'ack'; vectors: Float64Array<ArrayBuffer> }
+  | { kind: 'finished'; cpu: Cpu }
+  | { kind: 'error'; message: string };
 
 /** CPU seconds each thread spent (user + system), for the summary and the benchmark. */
 export interface ThreadCpu {
@@ -153,15 +159,20 @@ export async function runPipeline(
   let writing = 0;
   const width = FEATURE_COUNT;
   const scratch = new Float64Array(width);
+  /** Vector buffers back from the writer, reused (the writer uses only `count` rows). */
+  const spare: Float64Array<ArrayBuffer>[] = [];
   const writerAck = async (): Promise<void> => {
     const m = await fromWriter.next();
     if (m.kind === 'error') throw new Error(`cannot write ${out}: ${m.message}`);
     if (m.kind !== 'ack') throw new Error(`backfill writer: unexpected ${m.kind}`);
+    spare.push(m.vectors);
     writing--;
   };
   try {
-    // The threads load their modules and the reader starts reading meanwhile.
+    // The threads load their modules and the reader starts reading meanwhile; its first batch
+    // waits for the pending-label filter, which exists once the labels are loaded.
     await hooks.prepare?.();
+    reader.postMessage({ kind: 'filter', bits: engine.pendingFilter() });
     for (;;) {
       const m = await fromReader.next();
       if (m.kind === 'error') throw new Error(`cannot read ${input}: ${m.message}`);
@@ -170,34 +181,46 @@ export async function runPipeline(
         break;
       }
       for (const b of m.bad) hooks.onBadLine(b.line, b.reason);
-      const vectors = new Float64Array(m.count * width);
-      const { ids, numbers } = m;
+      const { numbers, ids, defs, flaggedRows, flaggedIds } = m;
+      for (let d = 0; d < defs.length; d += 3) engine.defineEntity(defs[d]!, defs[d + 1]!, defs[d + 2]!);
+      let vectors = spare.pop();
+      if (vectors === undefined || vectors.length < m.count * width) {
+        vectors = new Float64Array(Math.max(m.count, 4096) * width);
+      }
+      let f = 0;
+      let nextFlagged = flaggedRows.length > 0 ? flaggedRows[0]! : -1;
       for (let i = 0; i < m.count; i++) {
-        const j = i * 7;
-        const k = i * 5;
-        engine.enrichReduced(
-          ids[j]!,
+        let transactionId: string | undefined;
+        if (i === nextFlagged) {
+          transactionId = flaggedIds[f++]!;
+          nextFlagged = f < flaggedRows.length ? flaggedRows[f]! : -1;
+        }
+        const j = i * IDS;
+        const k = i * NUMBERS;
+        engine.enrichIds(
+          transactionId,
           numbers[k]!,
           numbers[k + 1]!,
           numbers[k + 2]!,
           numbers[k + 3]!,
           numbers[k + 4] === 1,
+          ids[j]!,
           ids[j + 1]!,
           ids[j + 2]!,
           ids[j + 3]!,
           ids[j + 4]!,
           ids[j + 5]!,
-          ids[j + 6]!,
           scratch,
         );
         vectors.set(scratch, i * width);
       }
       transactions += m.count;
       lines = m.lines;
-      reader.postMessage('ack');
+      // The input arrays go back to the reader to be filled again.
+      reader.postMessage({ kind: 'ack', numbers, ids }, [numbers.buffer, ids.buffer]);
       while (writing >= maxInFlight) await writerAck();
       writing++;
-      const rows: VectorBatch = { kind: 'rows', prefixes: m.prefixes, vectors };
+      const rows: VectorBatch = { kind: 'rows', count: m.count, vectors };
       writer.postMessage(rows, [vectors.buffer]);
       hooks.onChunk(lines, transactions);
     }

@@ -1,15 +1,25 @@
 /*
  * Backfill writer (runs on the I/O thread): formats the feature vectors the engine thread
- * computed into CSV rows, straight to bytes, and writes them in order.
+ * computed into CSV rows, straight to bytes, after the id cells the reader kept for the batch
+ * (same thread, same order), and writes them in order.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { CsvBytes } from './csv.ts';
 import type { CsvWorkerData, VectorBatch } from './pipeline.ts';
+import type { PrefixBatch } from './reader.ts';
 
-/** Writes the header, then the rows of each VectorBatch received on `port`, acknowledging each. */
-export function runWriter(port: MessagePort, data: CsvWorkerData): void {
+/**
+ * Writes the header, then the rows of each VectorBatch received on `port` (their id cells
+ * taken from the head of `prefixes`), acknowledging each.
+ */
+export function runWriter(
+  port: MessagePort,
+  data: CsvWorkerData,
+  prefixes: PrefixBatch[],
+  spentPrefixes: Buffer[],
+): void {
   const { out, header, width } = data;
   const ws = createWriteStream(out, { highWaterMark: 1 << 20 });
   let failed: Error | null = null;
@@ -18,7 +28,11 @@ export function runWriter(port: MessagePort, data: CsvWorkerData): void {
     port.postMessage({ kind: 'error', message: err.message });
   });
   ws.write(`${header}\n`);
-  const csv = new CsvBytes();
+  const csv = new CsvBytes(1);
+  // Output buffers are reused once the stream has written them, and the vectors' and id
+  // cells' buffers go back to their producers: no megabyte allocations per chunk, which
+  // made this thread collect garbage for external memory pressure.
+  const outputs: Buffer[] = [];
 
   port.on('message', async (m: VectorBatch | { kind: 'end' }) => {
     if (failed) return;
@@ -28,20 +42,28 @@ export function runWriter(port: MessagePort, data: CsvWorkerData): void {
       if (!failed) port.postMessage({ kind: 'finished', cpu: process.threadCpuUsage() });
       return;
     }
-    const { vectors } = m;
-    const prefixes = Buffer.from(m.prefixes, 'utf8');
+    const { vectors, count } = m;
+    const cells = prefixes.shift();
+    if (cells === undefined) throw new Error('backfill writer: rows without id cells');
+    const { bytes, ends } = cells;
+    csv.buf = outputs.pop() ?? Buffer.allocUnsafe(2 << 20);
+    csv.pos = 0;
     let start = 0;
-    for (let row = 0; start < prefixes.length; row++) {
-      const nl = prefixes.indexOf(10, start);
-      csv.bytes(prefixes, start, nl);
-      start = nl + 1;
+    for (let row = 0; row < count; row++) {
+      const cellsEnd = ends[row]!;
+      csv.bytes(bytes, start, cellsEnd);
+      start = cellsEnd;
       csv.reserve(width * 32 + 1);
       const end = (row + 1) * width;
       for (let i = row * width; i < end; i++) csv.cell(vectors[i]!);
       csv.byte(10);
     }
+    spentPrefixes.push(bytes);
+    const full = csv.buf;
     // Acknowledge once the stream has taken the chunk (or drained), which bounds memory.
-    if (!ws.write(csv.take())) await once(ws, 'drain').catch(() => {});
-    port.postMessage({ kind: 'ack' });
+    if (!ws.write(full.subarray(0, csv.pos), () => outputs.push(full))) {
+      await once(ws, 'drain').catch(() => {});
+    }
+    port.postMessage({ kind: 'ack', vectors }, [vectors.buffer]);
   });
 }

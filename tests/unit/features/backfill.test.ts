@@ -72,6 +72,13 @@ describe('offline backfill', () => {
       '',
       `${JSON.stringify({ ...good, transaction_id: 'crlf' })}\r`,
       JSON.stringify({ ...good, transaction_id: 'bad ip', ip_address: '01.2.3.4' }),
+      // Off the reader's byte-level fast path but good: a non-ASCII category (twice, and
+      // an ASCII one it must not be confused with), a space, an escaped character.
+      JSON.stringify({ ...good, transaction_id: 'cafe1', merchant_category: 'café' }),
+      JSON.stringify({ ...good, transaction_id: 'cafe2', merchant_category: 'cafe' }),
+      JSON.stringify({ ...good, transaction_id: 'cafe3', merchant_category: 'café' }),
+      JSON.stringify({ ...good, transaction_id: 'spaced' }).replace(',"amount"', ', "amount"'),
+      JSON.stringify({ ...good, transaction_id: 'escaped' }).replace('"status":"', '"status":"\\u0070'),
     ]);
     const runs = [];
     for (const threads of [true, false]) {
@@ -84,6 +91,8 @@ describe('offline backfill', () => {
     expect(runs[0]!.csv).toContain('\nv6,');
     expect(runs[0]!.csv).toContain('\nutc,');
     expect(runs[0]!.csv).toContain('\ncrlf,');
+    for (const id of ['cafe1', 'cafe2', 'cafe3', 'spaced', 'escaped'])
+      expect(runs[0]!.csv).toContain(`\n${id},`);
     expect(runs[0]).toEqual(runs[1]);
   });
 
