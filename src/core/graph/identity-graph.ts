@@ -74,6 +74,12 @@ export class IdentityNode {
   fraud: boolean;
   /** Device/IP only: shared by at least `minShared` customers, so it links every neighbour. */
   strong = false;
+  /**
+   * Flagged neighbours one hop towards the cards (a Device's cards and IPs, a Customer's
+   * cards): the fraud walk skips a node's neighbours when none is flagged, instead of scanning
+   * every IP a device was ever seen from.
+   */
+  flaggedNear = 0;
 
   constructor(key: string, cards: number, fraud: boolean) {
     this.key = key;
@@ -88,6 +94,9 @@ export class CardNode extends IdentityNode {
   readonly customers = new Map<string, OwnsRel>();
   readonly devices = new Map<string, UsedOnRel>();
   readonly merchants = new Map<string, EdgeStat>();
+  /** This card's entries in the analysis overlays (0 when absent), see `applyAnalysis`. */
+  overlayCluster = 0;
+  overlayScore = 0;
 }
 export class DeviceNode extends IdentityNode {
   readonly cards = new Map<string, UsedOnRel>();
@@ -205,12 +214,13 @@ export class IdentityGraph {
   /** Confirmed-fraud identity nodes, as `Label:key`. */
   readonly fraud = new FraudSet((label, key, flagged) => {
     const node = this.nodeByKey(label, key);
-    if (node) node.fraud = flagged;
+    if (node) this.setFlag(node, flagged);
   });
-  /** Latest analysis results (cluster sizes and ring scores per card key). */
-  clusterOverlay = new Map<string, number>();
-  ringScoreOverlay = new Map<string, number>();
-  ringOverlay = new Map<string, string>();
+  // Latest analysis results (cluster sizes, ring scores and ring ids per card key); set only
+  // through applyAnalysis, which mirrors them onto the card nodes.
+  private cluster = new Map<string, number>();
+  private ringScores = new Map<string, number>();
+  private rings = new Map<string, string>();
   private readonly maxTransactions: number;
   private readonly hubDegree: number;
   private readonly minShared: number;
@@ -270,6 +280,8 @@ export class IdentityGraph {
 
   private newCard(key: string): CardNode {
     const n = new CardNode(key, 1, this.fraud.byLabel.Card.has(key));
+    n.overlayCluster = this.cluster.get(key) ?? 0;
+    n.overlayScore = this.ringScores.get(key) ?? 0;
     this.cards.set(key, n);
     return n;
   }
@@ -297,6 +309,7 @@ export class IdentityGraph {
       rel = { count: 0, first: ts, last: ts, amount: 0, customer, card };
       card.customers.set(customer.key, rel);
       customer.cards.set(card.key, rel);
+      if (card.fraud) customer.flaggedNear++;
       this.attachCustomer(customer, card);
     }
     return rel;
@@ -308,6 +321,7 @@ export class IdentityGraph {
       rel = { count: 0, first: ts, last: ts, amount: 0, card, device };
       card.devices.set(device.key, rel);
       device.cards.set(card.key, rel);
+      if (card.fraud) device.flaggedNear++;
       this.attachDevice(device, card);
     }
     return rel;
@@ -319,6 +333,7 @@ export class IdentityGraph {
       rel = { count: 0, first: ts, last: ts, amount: 0, device, ip };
       device.ips.set(ip.key, rel);
       ip.devices.set(device.key, rel);
+      if (ip.fraud) device.flaggedNear++;
       this.attachIp(ip, device);
     }
     return rel;
@@ -360,6 +375,19 @@ export class IdentityGraph {
       const device = this.devices.get(from) ?? this.newDevice(from);
       const ip = this.ips.get(to) ?? this.newIp(to);
       touch(this.seenFrom(device, ip, lastSeen), lastSeen, 0, false);
+    }
+  }
+
+  /** Sets a node's fraud flag and keeps its neighbours' `flaggedNear` counts in step. */
+  private setFlag(node: IdentityNode, flagged: boolean): void {
+    if (node.fraud === flagged) return;
+    node.fraud = flagged;
+    const d = flagged ? 1 : -1;
+    if (node instanceof CardNode) {
+      for (const used of node.devices.values()) used.device.flaggedNear += d;
+      for (const own of node.customers.values()) own.customer.flaggedNear += d;
+    } else if (node instanceof IpNode) {
+      for (const seen of node.devices.values()) seen.device.flaggedNear += d;
     }
   }
 
@@ -541,9 +569,9 @@ export class IdentityGraph {
       device_cards_24h: recent,
       device_cards_total: total,
       device_customers: deviceCustomers,
-      card_cluster_size: Math.max(live, this.clusterOverlay.get(t.card_id) ?? 0),
+      card_cluster_size: Math.max(live, card?.overlayCluster ?? this.cluster.get(t.card_id) ?? 0),
       fraud_within_2_hops: this.fraud.size === 0 ? 0 : this.fraudWithin2(t, card, device, customer),
-      ring_score: this.ringScoreOverlay.get(t.card_id) ?? 0,
+      ring_score: card?.overlayScore ?? this.ringScores.get(t.card_id) ?? 0,
     };
   }
 
@@ -631,8 +659,10 @@ export class IdentityGraph {
   private viaDevice(device: DeviceNode, v: number, ownIp: string | null): number {
     let n = this.hit(device, v);
     if (device.cards.size > this.hubDegree) return n; // do not fan out through hubs
-    for (const used of device.cards.values()) n += this.hit(used.card, v);
-    for (const seen of device.ips.values()) n += this.hit(seen.ip, v);
+    if (device.flaggedNear > 0) {
+      for (const used of device.cards.values()) n += this.hit(used.card, v);
+      for (const seen of device.ips.values()) n += this.hit(seen.ip, v);
+    }
     if (ownIp !== null) n += this.hitIp(ownIp, v);
     return n;
   }
@@ -640,7 +670,7 @@ export class IdentityGraph {
   /** A customer, and unless it is a hub its cards. */
   private viaCustomer(customer: CustomerNode, v: number): number {
     let n = this.hit(customer, v);
-    if (customer.cards.size > this.hubDegree) return n;
+    if (customer.cards.size > this.hubDegree || customer.flaggedNear === 0) return n;
     for (const own of customer.cards.values()) n += this.hit(own.card, v);
     return n;
   }
@@ -688,14 +718,40 @@ export class IdentityGraph {
     return result;
   }
 
+  /**
+   * Replaces the analysis overlays (cluster size, ring score, ring id per card key). The maps
+   * are owned by the graph from then on: their values are mirrored onto the card nodes, so
+   * signalsFor reads two fields instead of two more look-ups in card-sized maps.
+   */
   applyAnalysis(
     cluster: Map<string, number>,
     ringScore: Map<string, number>,
     ring: Map<string, string>,
   ): void {
-    this.clusterOverlay = cluster;
-    this.ringScoreOverlay = ringScore;
-    this.ringOverlay = ring;
+    for (const key of this.cluster.keys()) {
+      const card = this.cards.get(key);
+      if (card) card.overlayCluster = 0;
+    }
+    for (const key of this.ringScores.keys()) {
+      const card = this.cards.get(key);
+      if (card) card.overlayScore = 0;
+    }
+    this.cluster = cluster;
+    this.ringScores = ringScore;
+    this.rings = ring;
+    for (const [key, size] of cluster) {
+      const card = this.cards.get(key);
+      if (card) card.overlayCluster = size;
+    }
+    for (const [key, score] of ringScore) {
+      const card = this.cards.get(key);
+      if (card) card.overlayScore = score;
+    }
+  }
+
+  /** Ring id per card key from the last analysis. */
+  get ringOverlay(): ReadonlyMap<string, string> {
+    return this.rings;
   }
 
   /** Resets the live union-find to the analysis's exact components (same rules, today's counts). */

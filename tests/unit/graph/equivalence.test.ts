@@ -179,6 +179,9 @@ function randomCase(seed: number, options: IdentityGraphOptions, keys: KeySpace,
   expect([...g.fraud].sort()).toEqual([...o.fraud].sort());
   g.fraud.clear();
   o.fraud.clear();
+  // With every flag gone, no node may still count a flagged neighbour.
+  for (const nodes of [g.cards, g.devices, g.customers, g.ips])
+    for (const n of nodes.values()) expect(n.flaggedNear === 0 && !n.fraud).toBe(true);
   const t = probe();
   expect(g.signalsFor(t)).toEqual(o.signalsFor(t));
 }
