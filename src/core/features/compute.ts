@@ -1,7 +1,7 @@
 import { ISO_3166_ALPHA2 } from '../contracts/iso.ts';
-import { parseUtcFast } from '../contracts/time.ts';
+import { countryCode, eventTime, hash53 } from './reduce.ts';
 
-export { parseUtcFast };
+export { countryCode, eventTime, hash53, parseUtcFast } from './reduce.ts';
 
 import type { Transaction } from '../contracts/transaction.ts';
 import {
@@ -46,48 +46,6 @@ export const LINK_STRIDE = 3; // time, hash, card
 /** Timelines (transactions of a merchant, category, device or IP): time, hash, sorted. */
 export const TIMELINE_STRIDE = 2;
 
-/**
- * 53-bit string hash (two 32-bit FNV-1a style lanes with a final mix), exact in a double.
- * Used for tie-breaking equal timestamps and for comparing ids (merchant, device, IP) inside
- * distinct counts without keeping the strings: two different ids of one card collide with
- * probability about k²/2⁵⁴ (k = ids in the window), i.e. never in practice.
- */
-export function hash53(s: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 0xc2b2ae35);
-  h2 ^= h2 >>> 16;
-  return (h2 >>> 11) * 4294967296 + (h1 >>> 0);
-}
-
-const COUNTRY_INDEX = new Map<string, number>(ISO_3166_ALPHA2.map((c, i) => [c, i]));
-/** Two upper-case letters → ISO index (or -1): a table lookup instead of hashing a string. */
-const COUNTRY_BY_LETTERS = new Int16Array(26 * 26).fill(-1);
-for (const [c, i] of COUNTRY_INDEX) {
-  const a = c.charCodeAt(0) - 65;
-  const b = c.charCodeAt(1) - 65;
-  if (c.length === 2 && a >= 0 && a < 26 && b >= 0 && b < 26) COUNTRY_BY_LETTERS[a * 26 + b] = i;
-}
-
-/** Country as a small integer (its position in the ISO table, alphabetical); -1 if unknown. */
-export function countryCode(country: string): number {
-  if (country.length === 2) {
-    const a = country.charCodeAt(0) - 65;
-    const b = country.charCodeAt(1) - 65;
-    if (a >= 0 && a < 26 && b >= 0 && b < 26) return COUNTRY_BY_LETTERS[a * 26 + b]!;
-  }
-  return COUNTRY_INDEX.get(country) ?? -1;
-}
-
 /** A transaction reduced to the numbers the computation needs (computed once per event). */
 export interface TxPoint {
   time: number;
@@ -103,18 +61,6 @@ export interface TxPoint {
 
 export function newPoint(): TxPoint {
   return { time: 0, hash: 0, amount: 0, merchant: 0, device: 0, ip: 0, card: 0, country: 0, present: 0 };
-}
-
-/**
- * Event time in epoch milliseconds. The contract pins UTC ISO-8601; fractions beyond the
- * millisecond are truncated (ties are then ordered by the transaction id hash).
- */
-export function eventTime(timestamp: string): number {
-  const fast = parseUtcFast(timestamp);
-  if (fast >= 0) return fast;
-  const t = Date.parse(timestamp);
-  if (!Number.isFinite(t)) throw new Error(`invalid timestamp '${timestamp}'`);
-  return t;
 }
 
 export function toPoint(tx: Transaction, p: TxPoint = newPoint()): TxPoint {

@@ -25,6 +25,7 @@ import {
   writeLinkRow,
 } from './compute.ts';
 import { DAY_MS, MINUTE_MS } from './definitions.ts';
+import { mayBePending, newPendingFilter, pendingBit } from './reduce.ts';
 
 /** The fields of a transaction the features read (every `Transaction` is one). */
 export type FeatureInput = Pick<
@@ -338,7 +339,7 @@ export class FeatureEngine {
    * until the map is empty): a clear bit proves "no pending label", which skips a Map
    * lookup per transaction while the backfill holds thousands of labels up front.
    */
-  private readonly pendingBits = new Uint32Array(PENDING_BITS / 32);
+  private readonly pendingBits = newPendingFilter();
   private readonly point: TxPoint = newPoint();
   private readonly riskCounts = new Float64Array(4 * 2 * RISK_WINDOW_MS.length);
   private sinceSweep = 0;
@@ -622,7 +623,7 @@ export class FeatureEngine {
         return;
       }
       this.pending.set(transactionId, labeledAtMs);
-      const bit = hash53(transactionId) % PENDING_BITS;
+      const bit = pendingBit(hash53(transactionId));
       this.pendingBits[bit >>> 5]! |= 1 << (bit & 31);
       while (this.pending.size > this.pendingCapacity) {
         const oldest = this.pending.keys().next().value as string;
@@ -696,21 +697,6 @@ export class FeatureEngine {
     s.labelsPending = this.pending.size;
     return { ...s };
   }
-}
-
-const PENDING_BITS = 1 << 20;
-
-/** Entity kinds in the order `enrichIds` takes their ids and `defineEntity` names them. */
-export const ENTITY_KINDS = ['card', 'customer', 'merchant', 'category', 'device', 'ip'] as const;
-
-/**
- * False only if no label is pending for the transaction with this hash53 id (`pendingFilter`):
- * true means "look it up", rarely a false positive.
- */
-export function mayBePending(filter: Uint32Array | null, hash: number): boolean {
-  if (filter === null) return false;
-  const bit = hash % PENDING_BITS;
-  return (filter[bit >>> 5]! & (1 << (bit & 31))) !== 0;
 }
 
 function applyRisk(r: RiskState, x: TxPoint, cutoff: number): void {

@@ -8,13 +8,12 @@ import { FEATURE_NAMES } from './definitions.ts';
 export * from './compute.ts';
 export * from './definitions.ts';
 export {
-  ENTITY_KINDS,
   FeatureEngine,
   type FeatureEngineOptions,
   type FeatureEngineStats,
   type FeatureInput,
-  mayBePending,
 } from './engine.ts';
+export { ENTITY_KINDS, mayBePending } from './reduce.ts';
 
 export type FeatureName = string;
 

@@ -16,8 +16,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Transaction } from '../../core/contracts/index.ts';
 import { quickAccept } from '../../core/contracts/quick-check.ts';
 import type { ParseResult } from '../../core/contracts/validate.ts';
-import { countryCode, ENTITY_KINDS, eventTime, hash53, mayBePending } from '../../core/features/index.ts';
-import { backfillPrefix } from './csv.ts';
+import { countryCode, ENTITY_KINDS, eventTime, hash53, mayBePending } from '../../core/features/reduce.ts';
+import { backfillPrefix } from './csv-bytes.ts';
 import type { ParsedBatch, ParseWorkerData } from './pipeline.ts';
 import {
   ENTITY_FIELDS,
@@ -288,6 +288,7 @@ export async function runReader(
     // One read buffer, reused: the unfinished last line moves to its front before each read.
     let buf = Buffer.allocUnsafe(2 * CHUNK);
     let have = 0;
+    let reads = 0;
     for (;;) {
       if (buf.length - have < CHUNK) {
         // A line longer than a chunk: room for it.
@@ -295,7 +296,10 @@ export async function runReader(
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      const { bytesRead } = await handle.read(buf, have, CHUNK, null);
+      // Small first reads: the engine thread starts on the first lines while the rest is read.
+      const size = reads === 0 ? CHUNK >> 4 : reads === 1 ? CHUNK >> 2 : CHUNK;
+      reads++;
+      const { bytesRead } = await handle.read(buf, have, size, null);
       if (bytesRead === 0) break;
       const filled = have + bytesRead;
       const b = new BatchBuilder(rowsHint, spares);

@@ -15,7 +15,7 @@
  */
 import { ISO_4217 } from '../../core/contracts/iso.ts';
 import { parseUtcFast } from '../../core/contracts/time.ts';
-import { countryCode, hash53 } from '../../core/features/index.ts';
+import { countryCode, hash53 } from '../../core/features/reduce.ts';
 
 /** The contract's currencies, three ASCII letters packed in an integer. */
 const CURRENCIES = new Set<number>();

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import { CsvBytes } from './csv.ts';
+import { CsvBytes } from './csv-bytes.ts';
 import type { CsvWorkerData, VectorBatch } from './pipeline.ts';
 import type { PrefixBatch } from './reader.ts';
 
