@@ -131,16 +131,6 @@ export type SignalValues = Record<GraphSignalName, number>;
 
 type FraudLabel = 'Card' | 'Device' | 'IP' | 'Customer';
 
-/** The relation's stats, created on first sight. */
-function bump(map: Map<string, EdgeStat>, key: string, ts: number): EdgeStat {
-  let s = map.get(key);
-  if (!s) {
-    s = { count: 0, first: ts, last: ts, amount: 0 };
-    map.set(key, s);
-  }
-  return s;
-}
-
 function touch(s: EdgeStat, ts: number, amount: number, counted: boolean): void {
   if (ts < s.first) s.first = ts;
   if (ts > s.last) s.last = ts;
@@ -265,17 +255,23 @@ export class IdentityGraph {
   private addEdges(r: GraphRow, counted: boolean): void {
     const { ts, amount } = r;
     const card = this.cards.get(r.card_id) ?? this.newCard(r.card_id);
-    const device = this.devices.get(r.device_id) ?? this.newDevice(r.device_id);
-    const customer = this.customers.get(r.customer_id) ?? this.newCustomer(r.customer_id);
-    const ip = this.ips.get(r.ip_address) ?? this.newIp(r.ip_address);
-    if (!this.merchants.has(r.merchant_id)) {
-      this.merchants.set(r.merchant_id, { category: r.merchant_category, country: r.merchant_country });
+    // Relations are looked up from the card's side first (small maps): a repeated relation
+    // already points at its other end, so the large per-label maps are only consulted for
+    // new ones. Order matters for the live sets: ownership first, so a device sees this
+    // card's owner.
+    touch(this.owns(card, r.customer_id, ts), ts, 0, counted);
+    const usedOn = this.usedOn(card, r.device_id, ts);
+    touch(usedOn, ts, 0, counted);
+    touch(this.seenFrom(usedOn.device, r.ip_address, ts), ts, 0, counted);
+    let at = card.merchants.get(r.merchant_id);
+    if (at === undefined) {
+      if (!this.merchants.has(r.merchant_id)) {
+        this.merchants.set(r.merchant_id, { category: r.merchant_category, country: r.merchant_country });
+      }
+      at = { count: 0, first: ts, last: ts, amount: 0 };
+      card.merchants.set(r.merchant_id, at);
     }
-    // Order matters for the live sets: ownership first, so a device sees this card's owner.
-    touch(this.owns(customer, card, ts), ts, 0, counted);
-    touch(this.usedOn(card, device, ts), ts, 0, counted);
-    touch(this.seenFrom(device, ip, ts), ts, 0, counted);
-    touch(bump(card.merchants, r.merchant_id, ts), ts, amount, counted);
+    touch(at, ts, amount, counted);
   }
 
   private newCard(key: string): CardNode {
@@ -302,12 +298,13 @@ export class IdentityGraph {
   }
 
   // A relation is created on both ends at once, so one look-up tells whether it is new; a
-  // new one joins the live sets.
-  private owns(customer: CustomerNode, card: CardNode, ts: number): OwnsRel {
-    let rel = card.customers.get(customer.key);
+  // new one finds or creates its other end and joins the live sets.
+  private owns(card: CardNode, customerKey: string, ts: number): OwnsRel {
+    let rel = card.customers.get(customerKey);
     if (rel === undefined) {
+      const customer = this.customers.get(customerKey) ?? this.newCustomer(customerKey);
       rel = { count: 0, first: ts, last: ts, amount: 0, customer, card };
-      card.customers.set(customer.key, rel);
+      card.customers.set(customerKey, rel);
       customer.cards.set(card.key, rel);
       if (card.fraud) customer.flaggedNear++;
       this.attachCustomer(customer, card);
@@ -315,11 +312,12 @@ export class IdentityGraph {
     return rel;
   }
 
-  private usedOn(card: CardNode, device: DeviceNode, ts: number): UsedOnRel {
-    let rel = card.devices.get(device.key);
+  private usedOn(card: CardNode, deviceKey: string, ts: number): UsedOnRel {
+    let rel = card.devices.get(deviceKey);
     if (rel === undefined) {
+      const device = this.devices.get(deviceKey) ?? this.newDevice(deviceKey);
       rel = { count: 0, first: ts, last: ts, amount: 0, card, device };
-      card.devices.set(device.key, rel);
+      card.devices.set(deviceKey, rel);
       device.cards.set(card.key, rel);
       if (card.fraud) device.flaggedNear++;
       this.attachDevice(device, card);
@@ -327,11 +325,12 @@ export class IdentityGraph {
     return rel;
   }
 
-  private seenFrom(device: DeviceNode, ip: IpNode, ts: number): SeenFromRel {
-    let rel = device.ips.get(ip.key);
+  private seenFrom(device: DeviceNode, ipKey: string, ts: number): SeenFromRel {
+    let rel = device.ips.get(ipKey);
     if (rel === undefined) {
+      const ip = this.ips.get(ipKey) ?? this.newIp(ipKey);
       rel = { count: 0, first: ts, last: ts, amount: 0, device, ip };
-      device.ips.set(ip.key, rel);
+      device.ips.set(ipKey, rel);
       ip.devices.set(device.key, rel);
       if (ip.fraud) device.flaggedNear++;
       this.attachIp(ip, device);
@@ -365,16 +364,13 @@ export class IdentityGraph {
     // The same per-relation paths as addEdges, without counting and without a merchant.
     if (type === 'OWNS') {
       const card = this.cards.get(to) ?? this.newCard(to);
-      const customer = this.customers.get(from) ?? this.newCustomer(from);
-      touch(this.owns(customer, card, lastSeen), lastSeen, 0, false);
+      touch(this.owns(card, from, lastSeen), lastSeen, 0, false);
     } else if (type === 'USED_ON') {
       const card = this.cards.get(from) ?? this.newCard(from);
-      const device = this.devices.get(to) ?? this.newDevice(to);
-      touch(this.usedOn(card, device, lastSeen), lastSeen, 0, false);
+      touch(this.usedOn(card, to, lastSeen), lastSeen, 0, false);
     } else {
       const device = this.devices.get(from) ?? this.newDevice(from);
-      const ip = this.ips.get(to) ?? this.newIp(to);
-      touch(this.seenFrom(device, ip, lastSeen), lastSeen, 0, false);
+      touch(this.seenFrom(device, to, lastSeen), lastSeen, 0, false);
     }
   }
 
