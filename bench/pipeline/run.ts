@@ -14,7 +14,7 @@ import { KafkaBus } from '../../src/adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { TOPICS } from '../../src/core/contracts/index.ts';
-import { createPlatform, topicSpecs } from '../../src/platform/index.ts';
+import { createPlatform, EMBEDDED_RETAIN_PER_PARTITION, topicSpecs } from '../../src/platform/index.ts';
 import type { EventBus, OutgoingMessage } from '../../src/ports/index.ts';
 import { createSimulator, transactionJson } from '../../src/services/ingestor/index.ts';
 import { StreamProcessor } from '../../src/services/processor/index.ts';
@@ -159,11 +159,18 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const log = o.progress ?? (() => {});
   const env = { ...process.env, KAFKA_BROKERS: '', REDIS_URL: process.env['REDIS_URL'] ?? '' };
   const config = loadConfig(env);
-  // Enough retention for the saturation phase offered at once (twice the even share per
-  // partition); not all output, which would measure the garbage collector copying the log.
+  // The output topics keep what `bin/fraud up` keeps. The input topic must hold the saturation
+  // phase, offered at once (twice the even share per partition), or the processor would skip
+  // what retention dropped. Keeping all output as well measured the garbage collector marking
+  // a log of hundreds of megabytes, which no deployment has.
   const bus = new MemoryBus({
     partitions: config.partitions,
-    retainPerPartition: Math.ceil((2 * Math.max(o.count, o.rate * o.seconds, 20_000)) / config.partitions),
+    retainPerPartition: EMBEDDED_RETAIN_PER_PARTITION,
+    retainByTopic: {
+      [TOPICS.transactions]: Math.ceil(
+        (2 * Math.max(o.count, o.rate * o.seconds, 20_000)) / config.partitions,
+      ),
+    },
   });
   const platform = await createPlatform(config, { bus, watch: false });
   const latencies = new Samples();

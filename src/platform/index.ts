@@ -20,13 +20,18 @@ import { type Logger, PlatformMetrics } from '../services/telemetry/index.ts';
  * embedded unless its environment variable names the real service.
  */
 
+/**
+ * The in-process bus's retention per partition. It only has to cover consumer lag in one
+ * process: 20,000 records per partition keeps `bin/fraud up`'s enriched topic (~2 KB a record)
+ * near 250 MB instead of gigabytes.
+ */
+export const EMBEDDED_RETAIN_PER_PARTITION = 20_000;
+
 /** Kafka when `KAFKA_BROKERS` is set, else the in-process bus. */
 export function createBus(config: PlatformConfig): EventBus {
   return config.kafkaBrokers
     ? new KafkaBus(kafkaOptions(config))
-    : // Retention only has to cover consumer lag in one process: 20,000 records per partition
-      // keeps `bin/fraud up`'s enriched topic (~2 KB a record) near 250 MB instead of gigabytes.
-      new MemoryBus({ partitions: config.partitions, retainPerPartition: 20_000 });
+    : new MemoryBus({ partitions: config.partitions, retainPerPartition: EMBEDDED_RETAIN_PER_PARTITION });
 }
 
 /** Kafka client options from the configuration (brokers, client id, TLS, SASL). */
