@@ -1,4 +1,3 @@
-import { encodeValues } from '../../core/pipeline/encode.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -25,21 +24,121 @@ export interface MemoryBusOptions {
    * in steps of an eighth of this, so a partition briefly holds up to 12.5 % more.
    */
   readonly retainPerPartition?: number;
+  /** Per-topic overrides of `retainPerPartition`, e.g. a deeper input topic for a backlog. */
+  readonly retainByTopic?: Readonly<Record<string, number>>;
 }
 
-interface StoredRecord {
-  readonly key: string | null;
-  readonly value: Buffer;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly timestamp: number;
-}
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** Record bytes are appended to chunks of this size (a larger record gets a chunk of its own). */
+const CHUNK_BYTES = 1 << 20;
 
+/**
+ * One partition's retained records, stored as columns: key and value bytes appended to large
+ * chunks, positions and timestamps in typed arrays. A record becomes an object only when a
+ * consumer reads it. Keeping tens of thousands of records per partition as objects (record,
+ * Buffer view, headers) made every published record survive into the old generation, and the
+ * garbage collector then copied and marked them; with columns the log adds almost nothing
+ * for it to trace.
+ */
 class PartitionLog {
-  /** Offset of records[0]. */
+  /** Offset of the first retained record. */
   base = 0n;
-  readonly records: StoredRecord[] = [];
+  /** Retained records; record i (offset base + i) is at column index i. */
+  length = 0;
+  private chunkOf = new Int32Array(1024);
+  private start = new Int32Array(1024);
+  /** −1: a null key. */
+  private keyBytes = new Int32Array(1024);
+  private valueBytes = new Int32Array(1024);
+  private time = new Float64Array(1024);
+  /** Headers by offset, for the few records that have any (dead letters). */
+  private readonly headers = new Map<bigint, Readonly<Record<string, string>>>();
+  private chunks: Buffer[] = [];
+  /** Absolute number of chunks[0]. */
+  private firstChunk = 0;
+  private tailAt = CHUNK_BYTES;
+
   get end(): bigint {
-    return this.base + BigInt(this.records.length);
+    return this.base + BigInt(this.length);
+  }
+
+  append(
+    key: string | null,
+    value: Buffer | string,
+    headers: Readonly<Record<string, string>> | undefined,
+    timestamp: number,
+  ): void {
+    const kb = key === null ? 0 : Buffer.byteLength(key);
+    const vb = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+    let chunk = this.chunks.at(-1);
+    if (chunk === undefined || this.tailAt + kb + vb > chunk.length) {
+      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, kb + vb));
+      this.chunks.push(chunk);
+      this.tailAt = 0;
+    }
+    const at = this.tailAt;
+    if (key !== null) chunk.write(key, at, 'utf8');
+    if (typeof value === 'string') chunk.write(value, at + kb, 'utf8');
+    else value.copy(chunk, at + kb);
+    this.tailAt = at + kb + vb;
+
+    const i = this.length;
+    if (i === this.start.length) this.grow();
+    this.chunkOf[i] = this.firstChunk + this.chunks.length - 1;
+    this.start[i] = at;
+    this.keyBytes[i] = key === null ? -1 : kb;
+    this.valueBytes[i] = vb;
+    this.time[i] = timestamp;
+    if (headers !== undefined && Object.keys(headers).length > 0)
+      this.headers.set(this.base + BigInt(i), headers);
+    this.length = i + 1;
+  }
+
+  read(topic: string, partition: number, offset: bigint): ConsumedRecord {
+    const i = Number(offset - this.base);
+    const chunk = this.chunks[this.chunkOf[i]! - this.firstChunk]!;
+    const at = this.start[i]!;
+    const kb = this.keyBytes[i]!;
+    const from = at + Math.max(0, kb);
+    return {
+      topic,
+      partition,
+      offset,
+      key: kb < 0 ? null : chunk.toString('utf8', at, at + kb),
+      value: chunk.subarray(from, from + this.valueBytes[i]!),
+      headers: this.headers.get(offset) ?? NO_HEADERS,
+      timestamp: this.time[i]!,
+    };
+  }
+
+  /** Drops the oldest `n` records, and the chunks only they used. */
+  dropOldest(n: number): void {
+    for (const column of [this.chunkOf, this.start, this.keyBytes, this.valueBytes, this.time]) {
+      column.copyWithin(0, n, this.length);
+    }
+    if (this.headers.size > 0)
+      for (const o of this.headers.keys()) if (o < this.base + BigInt(n)) this.headers.delete(o);
+    this.length -= n;
+    this.base += BigInt(n);
+    const firstUsed = this.length > 0 ? this.chunkOf[0]! : this.firstChunk + this.chunks.length - 1;
+    if (firstUsed > this.firstChunk) {
+      this.chunks.splice(0, firstUsed - this.firstChunk);
+      this.firstChunk = firstUsed;
+    }
+  }
+
+  private grow(): void {
+    const size = this.start.length * 2;
+    const widen = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.chunkOf = widen(this.chunkOf, (n) => new Int32Array(n));
+    this.start = widen(this.start, (n) => new Int32Array(n));
+    this.keyBytes = widen(this.keyBytes, (n) => new Int32Array(n));
+    this.valueBytes = widen(this.valueBytes, (n) => new Int32Array(n));
+    this.time = widen(this.time, (n) => new Float64Array(n));
   }
 }
 
@@ -156,16 +255,7 @@ class Member implements Subscription {
       let pos = this.positions.get(key)!;
       if (pos < log.base) pos = log.base; // fell behind retention, as Kafka's offset reset
       while (pos < log.end && batch.length < this.maxBatchSize) {
-        const r = log.records[Number(pos - log.base)]!;
-        batch.push({
-          topic,
-          partition,
-          offset: pos,
-          key: r.key,
-          value: r.value,
-          headers: r.headers,
-          timestamp: r.timestamp,
-        });
+        batch.push(log.read(topic, partition, pos));
         pos++;
       }
       this.positions.set(key, pos);
@@ -200,11 +290,13 @@ export class MemoryBus implements EventBus {
   private readonly groups = new Map<string, Group>();
   private readonly partitions: number;
   private readonly retain: number;
+  private readonly retainByTopic: Readonly<Record<string, number>>;
   private rr = 0;
 
   constructor(options: MemoryBusOptions = {}) {
     this.partitions = options.partitions ?? 6;
     this.retain = options.retainPerPartition ?? 200_000;
+    this.retainByTopic = options.retainByTopic ?? {};
   }
 
   topic(name: string): Topic {
@@ -226,28 +318,18 @@ export class MemoryBus implements EventBus {
     const topic = this.topic(topicName);
     const now = Date.now();
     const touched = new Set<number>();
-    const values = encodeValues(messages.map((m) => m.value));
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i]!;
+    for (const m of messages) {
       const p = partitionFor(m.key, topic.partitions.length, () => this.rr++);
-      const log = topic.partitions[p]!;
-      log.records.push({
-        key: m.key,
-        value: values[i]!,
-        headers: m.headers ?? {},
-        timestamp: m.timestamp ?? now,
-      });
+      topic.partitions[p]!.append(m.key, m.value, m.headers, m.timestamp ?? now);
       touched.add(p);
     }
+    const retain = this.retainByTopic[topicName] ?? this.retain;
     for (const p of touched) {
       const log = topic.partitions[p]!;
       // Trim in steps of an eighth of the retention: splicing the array head on every
       // publish once full would cost O(retention) per call.
-      const excess = log.records.length - this.retain;
-      if (excess > 0 && excess >= Math.max(1, this.retain >>> 3)) {
-        log.records.splice(0, excess);
-        log.base += BigInt(excess);
-      }
+      const excess = log.length - retain;
+      if (excess > 0 && excess >= Math.max(1, retain >>> 3)) log.dropOldest(excess);
     }
     for (const g of this.groups.values()) {
       for (const m of g.members) if (m.topics.includes(topicName)) m.notify();
@@ -279,7 +361,7 @@ export class MemoryBus implements EventBus {
 
   /** Records currently retained in a topic (for tests and the live summary). */
   size(topicName: string): number {
-    return this.topic(topicName).partitions.reduce((n, p) => n + p.records.length, 0);
+    return this.topic(topicName).partitions.reduce((n, p) => n + p.length, 0);
   }
 
   async close(): Promise<void> {

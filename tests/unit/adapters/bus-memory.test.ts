@@ -46,3 +46,55 @@ describe('MemoryBus retention in steps', () => {
     await bus.close();
   });
 });
+
+describe('MemoryBus log storage', () => {
+  it('returns every byte of records across chunk boundaries, larger-than-chunk records, unicode and null keys', async () => {
+    const bus = new MemoryBus({ partitions: 1, retainPerPartition: 10_000 });
+    // ~3 MB in records of varied sizes: several 1 MiB chunks, one record bigger than a chunk.
+    const sizes = [10, 70_000, 3, 1_500_000, 999, 250_000, 1, 400_000, 123_456, 8];
+    const messages = Array.from({ length: 60 }, (_, i) => {
+      const n = sizes[i % sizes.length]!;
+      const body = `é${i}|${'x'.repeat(n)}`;
+      return i % 7 === 0
+        ? { key: null, value: Buffer.from(body), headers: { 'x-n': String(i) } }
+        : { key: `carté_${i}`, value: body };
+    });
+    await bus.publish('t', messages);
+    const sub = await bus.subscribe({ groupId: 'g', topics: ['t'], from: 'earliest', maxBatchSize: 1_000 });
+    const got = (await sub.next())!;
+    expect(got).toHaveLength(60);
+    got.forEach((r, i) => {
+      const m = messages[i]!;
+      expect(r.offset).toBe(BigInt(i));
+      expect(r.key).toBe(m.key);
+      expect(r.value.toString()).toBe(m.value.toString());
+      expect(r.headers).toEqual(m.headers ?? {});
+    });
+    await bus.close();
+  });
+
+  it('trimming keeps offsets, bytes and headers of the retained records exact', async () => {
+    const bus = new MemoryBus({ partitions: 1, retainPerPartition: 16 });
+    for (let i = 0; i < 200; i++) {
+      await bus.publish('t', [
+        {
+          key: `k${i}`,
+          value: `${i}:${'y'.repeat(i * 997)}`,
+          ...(i % 5 === 0 ? { headers: { i: String(i) } } : {}),
+        },
+      ]);
+    }
+    const sub = await bus.subscribe({ groupId: 'g', topics: ['t'], from: 'earliest', maxBatchSize: 100 });
+    const got = (await sub.next())!;
+    expect(got.length).toBeGreaterThanOrEqual(16);
+    expect(got.length).toBeLessThanOrEqual(18);
+    for (const r of got) {
+      const i = Number(r.offset);
+      expect(r.key).toBe(`k${i}`);
+      expect(r.value.toString()).toBe(`${i}:${'y'.repeat(i * 997)}`);
+      expect(r.headers).toEqual(i % 5 === 0 ? { i: String(i) } : {});
+    }
+    expect(got.at(-1)!.offset).toBe(199n);
+    await bus.close();
+  });
+});
