@@ -108,10 +108,14 @@ describe('CSV number text', () => {
     for (const x of values) expect(featureCell(x)).toBe(Number.isNaN(x) ? ',' : `,${x}`);
   });
 
-  it('CsvBytes writes the same bytes as featureCell', () => {
+  it('CsvBytes writes the same bytes as featureCell, from its text cache too', () => {
     const csv = new CsvBytes(16);
     let text = '';
-    for (const x of values) {
+    // Twice over (the second pass hits the cache of recent number texts), then interleaved
+    // with near values that share cache slots.
+    const r = rng(77);
+    const again = [...values, ...values, ...values.map((x) => (r() < 0.5 ? x : x + 1e-9))];
+    for (const x of again) {
       csv.reserve(32);
       csv.cell(x);
       text += featureCell(x);
