@@ -87,6 +87,7 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const usPerTx = (ms: Float64Array) => Array.from(ms, (v, k) => (v * 1000) / ((counted[k] as number) || 1));
 const sig = usPerTx(signalsMs);
 const obs = usPerTx(observeMs);
@@ -108,7 +109,11 @@ console.log(
         observe: r2(median(obs)),
         total: r2(median(both)),
       },
-      total_by_slice: both.map(r2),
+      // Means over all slices (the first includes JIT warm-up): periodic costs such as a
+      // major GC land in a few slices, which the median would hide.
+      cpu_us_per_tx_mean: { signals: r2(mean(sig)), observe: r2(mean(obs)), total: r2(mean(both)) },
+      signals_by_slice: sig.map(r2),
+      observe_by_slice: obs.map(r2),
       sink,
     },
     null,

@@ -10,15 +10,24 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { IdentityGraph, toGraphRow } from '../../src/core/graph/index.ts';
-import { createSimulator } from '../../src/services/ingestor/index.ts';
+import { createSimulator } from '../../src/services/ingestor/simulator.ts';
 
 const { values } = parseArgs({
   options: {
     history: { type: 'string', default: '200000' },
     tx: { type: 'string', default: '50000' },
     customers: { type: 'string', default: '20000' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(
+    'Usage: node --disable-warning=ExperimentalWarning bench/graph/signals.ts [--history N] [--tx N] [--customers N]\n' +
+      'Per-call signalsFor() latency (p50/p99/p99.9/max) on the in-process cache, then write() cost per transaction.\n' +
+      'CPU per transaction of signalsFor() + observe() as the processor calls them: bench/graph/observe.ts.',
+  );
+  process.exit(0);
+}
 const nHistory = Number(values.history);
 const nTx = Number(values.tx);
 const sim = createSimulator({
