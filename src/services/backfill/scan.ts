@@ -198,6 +198,9 @@ const KEYS_BY_LENGTH: number[][] = [];
 for (let n = 0; n <= 17; n++) KEYS_BY_LENGTH.push([]);
 for (let f = 0; f < KEYS.length; f++) KEYS_BY_LENGTH[KEYS[f]!.length]!.push(f);
 
+/** The key order of the last line scanned (field numbers by position). */
+const LAST_ORDER = new Int8Array(KEYS.length).fill(-1);
+
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Entity dictionaries, ENTITY_KINDS order: card, customer, merchant, category, device, IP. */
@@ -227,28 +230,40 @@ export function scanTransaction(b: Uint8Array, from: number, to: number, out: Sc
   const end = out.end;
   let seen = 0;
   let i = from + 1;
-  for (;;) {
-    // Key.
+  for (let position = 0; ; position++) {
+    // Key: first the one the previous line had at this position (producers keep one order).
     if (b[i] !== 34) return false;
     const ks = ++i;
-    while (i < to && b[i] !== 34) {
-      if (b[i] === 92) return false;
-      i++;
-    }
-    const kl = i - ks;
-    const candidates = KEYS_BY_LENGTH[kl];
-    if (candidates === undefined) return false;
-    let field = -1;
-    for (const f of candidates) {
-      const key = KEYS[f]!;
+    let field = position < KEYS.length ? LAST_ORDER[position]! : -1;
+    if (field >= 0) {
+      const key = KEYS[field]!;
+      const kl = key.length;
       let j = 0;
       while (j < kl && key[j] === b[ks + j]) j++;
-      if (j === kl) {
-        field = f;
-        break;
-      }
+      if (j === kl && b[ks + kl] === 34) i = ks + kl;
+      else field = -1;
     }
-    if (field < 0 || (seen & (1 << field)) !== 0) return false;
+    if (field < 0) {
+      while (i < to && b[i] !== 34) {
+        if (b[i] === 92) return false;
+        i++;
+      }
+      const kl = i - ks;
+      const candidates = KEYS_BY_LENGTH[kl];
+      if (candidates === undefined) return false;
+      for (const f of candidates) {
+        const key = KEYS[f]!;
+        let j = 0;
+        while (j < kl && key[j] === b[ks + j]) j++;
+        if (j === kl) {
+          field = f;
+          break;
+        }
+      }
+      if (field < 0) return false;
+      if (position < KEYS.length) LAST_ORDER[position] = field;
+    }
+    if ((seen & (1 << field)) !== 0) return false;
     seen |= 1 << field;
     i++;
     if (b[i] !== 58 /* : */) return false;
@@ -385,9 +400,61 @@ function isTextBytes(start: number, end: number, max: number): boolean {
   return n >= 1 && n <= max;
 }
 
+/**
+ * The contract's timestamp parser (parseUtcFast), with the date part remembered: a history
+ * is mostly in time order, so consecutive lines share their `YYYY-MM-DD`. Only a new date
+ * makes a string and goes through parseUtcFast, which validates it; then, for a line with a
+ * date already validated, the time of day is checked here exactly as parseUtcFast checks it
+ * (layout `THH:MM:SS[.mmm]Z`, ranges) and added to the date's midnight. Same results (the
+ * sums are exact integers), unit-tested against parseUtcFast.
+ */
+export function parseUtcBytes(b: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n !== 20 && n !== 24) return -1;
+  let same = lastDateMs >= 0;
+  for (let k = 0; same && k < 10; k++) same = b[start + k] === lastDate[k];
+  if (!same) {
+    const t = parseUtcFast(latin1(b, start, end));
+    if (t < 0) return -1;
+    for (let k = 0; k < 10; k++) lastDate[k] = b[start + k]!;
+    lastDateMs = t - (t % 86_400_000);
+    return t;
+  }
+  let ms = 0;
+  if (n === 24) {
+    if (b[start + 19] !== 46 || b[start + 23] !== 90) return -1;
+    const m0 = digitAt(b, start + 20);
+    const m1 = digitAt(b, start + 21);
+    const m2 = digitAt(b, start + 22);
+    if (m0 < 0 || m1 < 0 || m2 < 0) return -1;
+    ms = m0 * 100 + m1 * 10 + m2;
+  } else if (b[start + 19] !== 90) return -1;
+  if (b[start + 10] !== 84 || b[start + 13] !== 58 || b[start + 16] !== 58) return -1;
+  const h0 = digitAt(b, start + 11);
+  const h1 = digitAt(b, start + 12);
+  const i0 = digitAt(b, start + 14);
+  const i1 = digitAt(b, start + 15);
+  const s0 = digitAt(b, start + 17);
+  const s1 = digitAt(b, start + 18);
+  if (h0 < 0 || h1 < 0 || i0 < 0 || i1 < 0 || s0 < 0 || s1 < 0) return -1;
+  const hour = h0 * 10 + h1;
+  const minute = i0 * 10 + i1;
+  const second = s0 * 10 + s1;
+  if (hour > 23 || minute > 59 || second > 59) return -1;
+  return lastDateMs + (hour * 3600 + minute * 60 + second) * 1000 + ms;
+}
+
+/** The last date part validated by parseUtcBytes, and its midnight (-1: none). */
+const lastDate = new Uint8Array(10);
+let lastDateMs = -1;
+
+function digitAt(b: Uint8Array, i: number): number {
+  const c = b[i]! - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
 function checkTimestamp(b: Uint8Array, start: number, end: number, out: ScannedLine): boolean {
-  // The one string made per line: the timestamp parser is the contract's own.
-  const t = parseUtcFast(latin1(b, start, end));
+  const t = parseUtcBytes(b, start, end);
   out.time = t;
   return t >= 0;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { quickAccept } from '../../../src/core/contracts/quick-check.ts';
+import { parseUtcFast } from '../../../src/core/contracts/time.ts';
 import { countryCode, eventTime, hash53 } from '../../../src/core/features/index.ts';
-import { EntityIds, hash53Bytes, ScannedLine, scanTransaction } from '../../../src/services/backfill/scan.ts';
+import {
+  EntityIds,
+  hash53Bytes,
+  parseUtcBytes,
+  ScannedLine,
+  scanTransaction,
+} from '../../../src/services/backfill/scan.ts';
 import { makeHistory, rng } from './fixtures.ts';
 
 // The reader's byte-level fast path must accept only what JSON.parse + quickAccept accept, with
@@ -129,6 +136,45 @@ describe('backfill line scanner', () => {
       '',
     ];
     for (const v of variants) expect(check(v), v).toBe(false);
+  });
+
+  it('parses timestamps as parseUtcFast does, date remembered or not', () => {
+    const r = rng(21);
+    const stamps: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const t = Date.parse('2024-01-01T00:00:00Z') + Math.floor(r() * 800 * 86_400_000);
+      const iso = new Date(t).toISOString();
+      stamps.push(iso, iso.replace(/\.\d{3}Z$/, 'Z'));
+      // Same date, then a broken time part: every check of the time of day must still run.
+      const broken = [...iso];
+      const at = 10 + Math.floor(r() * 14);
+      broken[at] = String.fromCharCode(32 + Math.floor(r() * 95));
+      stamps.push(broken.join(''));
+    }
+    stamps.push(
+      '2024-02-29T23:59:59.999Z',
+      '2024-02-29T24:00:00Z',
+      '2024-02-29T23:60:00Z',
+      '2024-02-29T23:59:60Z',
+      '2023-02-29T00:00:00Z',
+      '2024-02-29T00:00:00.1Z',
+      '2024-02-29 00:00:00Z',
+      '2024-02-29T00:00:00+00:00',
+      '1969-12-31T23:59:59Z',
+    );
+    let accepted = 0;
+    for (const s of stamps) {
+      const b = Buffer.from(`"${s}"`, 'latin1');
+      const t = parseUtcBytes(b, 1, b.length - 1);
+      // Stricter than parseUtcFast on a malformed time of day (which parseUtcFast's digit
+      // poisoning lets through in a few places, e.g. '…:23.93WZ'); such a line then takes the
+      // slow path, where parseUtcFast decides as before. On everything it accepts, equal.
+      if (t >= 0 || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(s)) {
+        expect(t, s).toBe(parseUtcFast(s));
+        if (t >= 0) accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(6000);
   });
 
   it('hashes bytes as hash53 hashes the string', () => {
