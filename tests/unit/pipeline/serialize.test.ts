@@ -5,7 +5,7 @@ import { alertJson, enrichedJson, scoreJson } from '../../../src/core/pipeline/i
 import { embeddedPlatform, stream } from '../../support/platform.ts';
 
 describe('hot-path serialisers', () => {
-  it('write exactly what JSON.stringify writes, and the output satisfies the topic schemas', async () => {
+  it('write records that satisfy the closed topic schemas (no field more, none less), the enriched one equal to JSON.stringify', async () => {
     const platform = await embeddedPlatform();
     const txs = stream(300, 7);
     const results = await platform.engine.decide(txs);
