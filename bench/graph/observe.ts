@@ -1,6 +1,6 @@
 // Purpose: CPU the in-process graph costs the live decision per transaction (issue 6) — signalsFor() before each decision plus observe() after each batch, as the processor calls them.
 //
-// Run: node --disable-warning=ExperimentalWarning bench/graph/observe.ts [--history 200000] [--tx 100000] [--batch 500] [--customers 20000] [--slices 10]
+// Run: node --disable-warning=ExperimentalWarning bench/graph/observe.ts [--history 200000] [--tx 100000] [--batch 500] [--customers 20000] [--slices 10] [--write-only]
 //
 // Builds the embedded decision-side graph (MemoryGraph with the platform's transaction bound)
 // from a seeded simulated history with fraud rings and labels, runs the ring analysis, then
@@ -21,12 +21,14 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     customers: { type: 'string', default: '20000' },
     slices: { type: 'string', default: '10' },
+    'write-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: node --disable-warning=ExperimentalWarning bench/graph/observe.ts [--history N] [--tx N] [--batch N] [--customers N] [--slices N]',
+    'Usage: node --disable-warning=ExperimentalWarning bench/graph/observe.ts [--history N] [--tx N] [--batch N] [--customers N] [--slices N] [--write-only]\n' +
+      '--write-only: observe() alone, without signalsFor() first (the graph service and backfill write path).',
   );
   process.exit(0);
 }
@@ -74,7 +76,8 @@ for (let i = 0; i < nTx; i += batchSize) {
   const slice = Math.min(nSlices - 1, Math.floor(i / perSlice));
   const b = probes.slice(i, i + batchSize);
   const t0 = cpuMs();
-  for (const e of b) sink += graph.signalsFor(e.transaction)?.card_cluster_size ?? 0;
+  if (!values['write-only'])
+    for (const e of b) sink += graph.signalsFor(e.transaction)?.card_cluster_size ?? 0;
   const t1 = cpuMs();
   await graph.observe(b);
   const t2 = cpuMs();
@@ -101,6 +104,7 @@ console.log(
       history: nHistory,
       tx: nTx,
       batch: batchSize,
+      write_only: values['write-only'],
       graph: s.nodes,
       rings: analysis.rings.length,
       build_cpu_s: +(buildMs / 1000).toFixed(1),

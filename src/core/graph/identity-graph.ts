@@ -109,11 +109,6 @@ export class IpNode extends IdentityNode {
   readonly devices = new Map<string, SeenFromRel>();
 }
 
-interface TxRecord {
-  row: GraphRow | null;
-  fraud: boolean | null;
-}
-
 export interface IdentityGraphOptions {
   /**
    * Transactions remembered for idempotency, labels and the case view; the oldest are
@@ -200,7 +195,14 @@ export class IdentityGraph {
   readonly customers = new Map<string, CustomerNode>();
   readonly ips = new Map<string, IpNode>();
   readonly merchants = new Map<string, { category: string; country: string }>();
-  readonly txs = new Map<string, TxRecord>();
+  /** Remembered transactions: the row, or null while only a label has arrived. */
+  readonly txs = new Map<string, GraphRow | null>();
+  /**
+   * The remembered transactions labelled fraud (a later "not fraud" label does not unflag).
+   * A set beside `txs` rather than a record object per transaction: one allocation fewer on
+   * every write.
+   */
+  private readonly fraudTxs = new Set<string>();
   /** Confirmed-fraud identity nodes, as `Label:key`. */
   readonly fraud = new FraudSet((label, key, flagged) => {
     const node = this.nodeByKey(label, key);
@@ -231,24 +233,25 @@ export class IdentityGraph {
     const unique = rows.length > 1 ? dedupeRows(rows) : rows;
     let created = 0;
     for (const r of unique) {
-      let rec = this.txs.get(r.transaction_id);
-      const fresh = rec === undefined || rec.row === null;
+      const prior = this.txs.get(r.transaction_id);
+      const fresh = prior === undefined || prior === null;
       if (fresh) created++;
       this.addEdges(r, fresh);
-      if (rec === undefined) {
-        rec = { row: r, fraud: null };
-        this.rememberTx(r.transaction_id, rec);
-      } else if (rec.row === null) rec.row = r;
-      if (rec.fraud === true) this.flagRow(r);
+      if (prior === undefined) this.rememberTx(r.transaction_id, r);
+      else {
+        if (prior === null) this.txs.set(r.transaction_id, r);
+        if (this.fraudTxs.has(r.transaction_id)) this.flagRow(r);
+      }
     }
     return { rows: unique.length, created };
   }
 
-  private rememberTx(id: string, rec: TxRecord): void {
-    this.txs.set(id, rec);
+  private rememberTx(id: string, row: GraphRow | null): void {
+    this.txs.set(id, row);
     if (this.txs.size > this.maxTransactions) {
       const oldest = this.txs.keys().next().value as string;
       this.txs.delete(oldest);
+      this.fraudTxs.delete(oldest);
     }
   }
 
@@ -341,14 +344,15 @@ export class IdentityGraph {
   /** Confirmed-fraud labels flag the transaction's card, device, IP and customer. */
   applyLabels(labels: readonly Pick<Label, 'transaction_id' | 'is_fraud'>[]): void {
     for (const l of labels) {
-      let rec = this.txs.get(l.transaction_id);
-      if (!rec) {
-        rec = { row: null, fraud: null };
-        this.rememberTx(l.transaction_id, rec);
+      let row = this.txs.get(l.transaction_id);
+      if (row === undefined) {
+        row = null;
+        this.rememberTx(l.transaction_id, null);
       }
       // A later "not fraud" label does not unflag entities another transaction may have flagged.
-      rec.fraud = rec.fraud === true ? true : l.is_fraud;
-      if (l.is_fraud && rec.row) this.flagRow(rec.row);
+      // Only while remembered: with maxTransactions 0 the record is already gone.
+      if (l.is_fraud && this.txs.has(l.transaction_id)) this.fraudTxs.add(l.transaction_id);
+      if (l.is_fraud && row) this.flagRow(row);
     }
   }
 
@@ -868,9 +872,8 @@ export class IdentityGraph {
 
   /** The case view (see GraphBackend.neighbourhood). */
   neighbourhood(transactionId: string, hops: number, limit: number): GraphView | null {
-    const rec = this.txs.get(transactionId);
-    if (!rec?.row) return null;
-    const r = rec.row;
+    const r = this.txs.get(transactionId);
+    if (!r) return null;
     // Identity nodes by distance from the transaction's own entities (sorted by distance, id).
     const dist = new Map<string, number>();
     let frontier = [
@@ -902,7 +905,7 @@ export class IdentityGraph {
         id: txNode,
         label: 'Transaction',
         key: r.transaction_id,
-        fraud: rec.fraud === true,
+        fraud: this.fraudTxs.has(transactionId),
         properties: { amount: r.amount, currency: r.currency, status: r.status, timestamp: iso(r.ts) },
       },
     ];
