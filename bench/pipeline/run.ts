@@ -56,6 +56,43 @@ export interface PipelineBenchResult {
      * send → picked up by the processor, deciding, decided → score produced.
      */
     stages?: { consumed_ms: Summary; decide_ms: Summary; produce_ms: Summary };
+    /**
+     * Kafka mode: the processor's garbage-collection pauses during the phase, from its own
+     * `/metrics` (prom-client's GC histogram): how many, their total, and how many exceeded
+     * 10 ms and 100 ms. A pause stops every record in flight, so these bound the tail.
+     */
+    processor_gc?: { pauses: number; total_ms: number; over_10ms: number; over_100ms: number };
+  };
+}
+
+/** GC pause counters from a prom-client exposition (all kinds summed). */
+interface GcCounters {
+  count: number;
+  sumSeconds: number;
+  le10ms: number;
+  le100ms: number;
+}
+
+function gcCounters(metrics: string): GcCounters {
+  const c: GcCounters = { count: 0, sumSeconds: 0, le10ms: 0, le100ms: 0 };
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('fraud_nodejs_gc_duration_seconds')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('fraud_nodejs_gc_duration_seconds_count')) c.count += value;
+    else if (line.startsWith('fraud_nodejs_gc_duration_seconds_sum')) c.sumSeconds += value;
+    else if (line.includes('le="0.01"')) c.le10ms += value;
+    else if (line.includes('le="0.1"')) c.le100ms += value;
+  }
+  return c;
+}
+
+function gcDelta(before: GcCounters, after: GcCounters) {
+  const pauses = after.count - before.count;
+  return {
+    pauses,
+    total_ms: round((after.sumSeconds - before.sumSeconds) * 1000, 1),
+    over_10ms: pauses - (after.le10ms - before.le10ms),
+    over_100ms: pauses - (after.le100ms - before.le100ms),
   };
 }
 
@@ -289,6 +326,15 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       throw new Error(`processor did not start:\n${childOut}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const metricsUrl = /metrics at (\S+\/metrics)/.exec(childOut)?.[1];
+  const processorGc = async (): Promise<GcCounters | null> => {
+    if (!metricsUrl) return null;
+    try {
+      return gcCounters(await (await fetch(metricsUrl)).text());
+    } catch {
+      return null;
+    }
+  };
   const scores = await bus.subscribe({
     groupId: watchGroup,
     topics: [TOPICS.scores],
@@ -392,8 +438,10 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   latencies.clear();
   clearStages();
   received = 0;
+  const gcBefore = await processorGc();
   const susStart = await offerTracked(sustained, o.rate);
   await waitFor(sustained.length);
+  const gcAfter = await processorGc();
   const susSeconds = (lastAt - susStart) / 1000;
   const susReceived = received;
   const susLatency = summarize(latencies.values());
@@ -420,6 +468,10 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       partitions: config.partitions,
     },
     saturation: saturationResult(saturation.length, satSeconds, satLatency),
-    sustained: { ...sustainedResult(o.rate, sustained.length, susSeconds, susLatency), stages: susStages },
+    sustained: {
+      ...sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
+      stages: susStages,
+      ...(gcBefore && gcAfter ? { processor_gc: gcDelta(gcBefore, gcAfter) } : {}),
+    },
   };
 }
