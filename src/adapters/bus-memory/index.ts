@@ -68,18 +68,24 @@ class PartitionLog {
     headers: Readonly<Record<string, string>> | undefined,
     timestamp: number,
   ): void {
-    const kb = key === null ? 0 : Buffer.byteLength(key);
-    const vb = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that bound fits the chunk, the string
+    // is written straight in and the write's count is its length (no separate measuring pass).
+    const keyBound = key === null ? 0 : key.length * 3;
+    const valueBound = typeof value === 'string' ? value.length * 3 : value.length;
     let chunk = this.chunks.at(-1);
-    if (chunk === undefined || this.tailAt + kb + vb > chunk.length) {
-      chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, kb + vb));
-      this.chunks.push(chunk);
-      this.tailAt = 0;
+    if (chunk === undefined || this.tailAt + keyBound + valueBound > chunk.length) {
+      const exact =
+        (key === null ? 0 : Buffer.byteLength(key)) +
+        (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+      if (chunk === undefined || this.tailAt + exact > chunk.length) {
+        chunk = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, exact));
+        this.chunks.push(chunk);
+        this.tailAt = 0;
+      }
     }
     const at = this.tailAt;
-    if (key !== null) chunk.write(key, at, 'utf8');
-    if (typeof value === 'string') chunk.write(value, at + kb, 'utf8');
-    else value.copy(chunk, at + kb);
+    const kb = key === null ? 0 : chunk.write(key, at, 'utf8');
+    const vb = typeof value === 'string' ? chunk.write(value, at + kb, 'utf8') : value.copy(chunk, at + kb);
     this.tailAt = at + kb + vb;
 
     const i = this.length;
