@@ -1,4 +1,4 @@
-// Purpose: offline backfill throughput (tx/s wall, 3 threads on the 2 cores; CPU per thread) and peak memory, JSONL in → CSV out.
+// Purpose: offline backfill throughput (tx/s wall, 2 threads on the 2 cores; CPU per thread) and peak memory, JSONL in → CSV out.
 // Run: node bench/features/backfill.ts [--count 2000000] [--customers N]   (temp files under $TMPDIR, removed after)
 // The population defaults to count / 40 customers: the density of the acceptance run
 // (`bin/fraud simulate --count 200000` has 5,000 customers over 56 days, ~0.7 tx per customer-day).

@@ -101,7 +101,9 @@ export class EntityIds {
       bigger.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = bigger;
     }
-    this.arena.set(b.subarray(start, end), this.arenaUsed);
+    // A byte loop: a subarray view per new name cost more than the copy (most IPs are new).
+    const dst = this.arena;
+    for (let j = 0, a = this.arenaUsed; j < len; j++) dst[a + j] = b[start + j]!;
     const o = s * 4;
     table[o] = h;
     table[o + 1] = id;
