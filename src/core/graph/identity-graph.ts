@@ -3,6 +3,13 @@
  * maintained cache the live decision reads graph signals from (in both modes). Pure data
  * structure, no I/O: every operation is a few map look-ups, so `signalsFor` costs microseconds
  * and never waits on a database.
+ *
+ * The decision path calls `signalsFor` before every decision and `write` after every batch,
+ * so both stay allocation-light: identity nodes are objects carrying their own live union-find
+ * state and fraud flag, relations point at both end nodes, and distinct counts use a visit
+ * stamp on the nodes instead of temporary sets. Nothing on that path builds a `Label:key`
+ * string; those ids exist only for the analyst queries, rings and views.
+ * tests/unit/graph/equivalence.test.ts holds this to the earlier string-keyed implementation.
  */
 import type { Label, Transaction } from '../contracts/index.ts';
 import {
