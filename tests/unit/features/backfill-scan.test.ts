@@ -106,6 +106,11 @@ describe('backfill line scanner', () => {
       JSON.stringify({ ...good, ip_address: '1.2.3' }),
       JSON.stringify({ ...good, timestamp: '2025-01-02T03:04:05+00:00' }),
       JSON.stringify({ ...good, timestamp: '2025-02-30T03:04:05Z' }),
+      // A raw control character (not JSON) and a non-ASCII one where parseUtcFast's digit
+      // poisoning would let a non-digit through (the milliseconds' last digit), in a new date.
+      JSON.stringify({ ...good, timestamp: '2031-05-06T03:04:05.12xZ' }).replace('12x', '12\t'),
+      JSON.stringify({ ...good, timestamp: '2031-05-07T03:04:05.12éZ' }),
+      JSON.stringify({ ...good, status: 'pending\u0001' }).replace('\\u0001', '\u0001'),
       JSON.stringify({ ...good, amount: -1 }),
       JSON.stringify({ ...good, amount: 0 }),
       JSON.stringify({ ...good, amount: '12.5' }),
