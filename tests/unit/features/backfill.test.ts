@@ -96,6 +96,43 @@ describe('offline backfill', () => {
     expect(runs[0]).toEqual(runs[1]);
   });
 
+  it('stays byte-identical across many chunks: reused buffers, a line longer than a chunk, no final newline', async () => {
+    // About 8 MB: the threaded reader reads 64 KB, 256 KB, then 1 MB at a time and reuses its
+    // buffers, numbers, ids and output between chunks; lines straddle every chunk boundary.
+    const h = makeHistory({ count: 25_000, seed: 12, cards: 400, days: 40, fraudRate: 0.05 });
+    const lines = toJsonl(h.transactions).trimEnd().split('\n');
+    const good = JSON.parse(lines[0]!);
+    lines.splice(7000, 0, JSON.stringify({ ...good, transaction_id: 'huge', status: 'x'.repeat(1_500_000) }));
+    lines.splice(
+      9000,
+      0,
+      JSON.stringify({ ...good, transaction_id: 'late-cafe', merchant_category: 'café' }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'fraud-backfill-'));
+    const input = join(dir, 'h.jsonl');
+    const labels = join(dir, 'h.labels.csv');
+    writeFileSync(input, lines.join('\n')); // no newline after the last line
+    writeFileSync(labels, toLabelsCsv(h.labels));
+    const runs = [];
+    for (const threads of [true, false]) {
+      const bad: BadLine[] = [];
+      const out = join(dir, `f-${threads}.csv`);
+      const r = await backfillToCsv({ input, labels, out, threads, onBadLine: (b) => bad.push(b) });
+      runs.push({
+        csv: readFileSync(out),
+        bad,
+        transactions: r.transactions,
+        lines: r.lines,
+        applied: r.engine.labelsApplied,
+      });
+    }
+    expect(runs[0]!.transactions).toBe(25_001);
+    expect(runs[0]!.bad.map((b) => b.line)).toEqual([7001]);
+    expect(runs[0]!.applied).toBeGreaterThan(500);
+    expect(runs[0]!.csv.equals(runs[1]!.csv)).toBe(true);
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
   it('exposes the replay as an async iterator of {transaction, vector} in input order', async () => {
     const { h, input, labels } = files();
     let i = 0;
