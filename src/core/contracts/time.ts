@@ -3,10 +3,14 @@
  * quick contract check and the feature engine's event time both use it).
  */
 
-/** Value of the ASCII digit at i, or -100 (poisons any sum) if it is not a digit. */
+/**
+ * Value of the ASCII digit at i, or -100,000 if it is not a digit: that makes any field it
+ * enters negative whatever its place (a field's other digits add at most 9,999), and every
+ * field is range-checked against a non-negative minimum.
+ */
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : -100;
+  return c >= 0 && c <= 9 ? c : -100_000;
 }
 
 /**

@@ -44,12 +44,30 @@ describe('timestamp fast path', () => {
       '2025-01-01T23:59:59+00:00',
       '1969-12-31T23:59:59Z',
       '2025-1a-01T00:00:00Z',
+      '2024-11-06T21:41:23.93WZ', // a non-digit in the last place of a field
+      '209W-01-01T00:00:00Z',
       'garbage',
     ])
       expect(parseUtcFast(s)).toBe(-1);
     for (const s of ['2025-02-29T00:00:00Z', '2025-01-01T23:59:59.1234Z', '2025-01-01T23:59:59+00:00'])
       expect(eventTime(s)).toBe(Date.parse(s));
     expect(() => eventTime('garbage')).toThrow(/invalid timestamp/);
+  });
+});
+
+describe('timestamp fast path against malformed input', () => {
+  it('returns -1 whenever any digit of the stamp is replaced by another character', () => {
+    const base = '2024-11-06T21:41:23.931Z';
+    const digits = [...base].flatMap((c, i) => (c >= '0' && c <= '9' ? [i] : []));
+    for (const stamp of [base, '2024-11-06T21:41:23Z']) {
+      for (const i of digits) {
+        if (i >= stamp.length - 1) continue;
+        for (const bad of ['W', ' ', '/', ':', '-', '.', 'a', '\u0660']) {
+          const s = stamp.slice(0, i) + bad + stamp.slice(i + 1);
+          expect(Number.isNaN(Date.parse(s)) ? parseUtcFast(s) : -1).toBe(-1);
+        }
+      }
+    }
   });
 });
 
