@@ -23,6 +23,11 @@ export function hash53(s: string): number {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
+  return mix53(h1, h2);
+}
+
+/** hash53's final mix of its two lanes (shared with the backfill's byte-level hash53Bytes). */
+export function mix53(h1: number, h2: number): number {
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;

@@ -15,7 +15,7 @@
  */
 import { ISO_4217 } from '../../core/contracts/iso.ts';
 import { parseUtcFast } from '../../core/contracts/time.ts';
-import { countryCode, hash53 } from '../../core/features/reduce.ts';
+import { countryCode, hash53, mix53 } from '../../core/features/reduce.ts';
 
 /** The contract's currencies, three ASCII letters packed in an integer. */
 const CURRENCIES = new Set<number>();
@@ -39,13 +39,7 @@ export function hash53Bytes(b: Uint8Array, start: number, end: number): number {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h2 ^= h2 >>> 15;
-  h2 = Math.imul(h2, 0xc2b2ae35);
-  h2 ^= h2 >>> 16;
-  return (h2 >>> 11) * 4294967296 + (h1 >>> 0);
+  return mix53(h1, h2);
 }
 
 /**
