@@ -19,25 +19,48 @@ const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '{' : ','}${JS
 // Most features are small counts and flags: their text is looked up, not formatted.
 const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => String(i));
 
+// The records are assembled in one reused array of pieces and joined once: `+=` builds a rope
+// of ~150 nodes per record (≈5 KB of garbage), and the bus then copies it flat again. At
+// thousands of records a second that garbage paced the scavenges, and what each scavenge caught
+// in flight was promoted, driving major GCs every few seconds (docs/benchmarks.md, Pipeline).
+const K = FEATURE_PREFIXES.length;
+const FEATURES_AT = 1;
+const pieces: string[] = new Array<string>(K * 2 + 3).fill('');
+
+/** Writes the feature object's pieces into `pieces` from `at` (the closing brace included). */
+function putFeatures(vector: Float64Array, at: number): number {
+  for (let i = 0; i < K; i++) {
+    const v = vector[i]!;
+    pieces[at++] = FEATURE_PREFIXES[i]!;
+    pieces[at++] =
+      v >= 0 && v < 1024 && (v | 0) === v ? SMALL_INTS[v]! : Number.isFinite(v) ? String(v) : 'null';
+  }
+  pieces[at++] = '}';
+  return at;
+}
+
 /** The feature vector as a JSON object (NaN, i.e. missing, becomes null). */
 export function featuresJson(vector: Float64Array): string {
-  if (FEATURE_PREFIXES.length === 0) return '{}';
-  let out = '';
-  for (let i = 0; i < FEATURE_PREFIXES.length; i++) {
-    const v = vector[i]!;
-    out +=
-      FEATURE_PREFIXES[i]! +
-      (v >= 0 && v < 1024 && (v | 0) === v ? SMALL_INTS[v]! : Number.isFinite(v) ? String(v) : 'null');
-  }
-  return `${out}}`;
+  if (K === 0) return '{}';
+  pieces.length = putFeatures(vector, 0);
+  return pieces.join('');
 }
+
+const ENRICHED_SUFFIX = `,"feature_set_version":${JSON.stringify(FEATURE_SET_VERSION)},"enriched_at":"`;
 
 /**
  * An `enriched-transactions` record. `transactionJson` is the transaction's JSON as received
  * (raw bytes from Kafka/HTTP) or re-serialised.
  */
 export function enrichedJson(transactionJson: string, vector: Float64Array, enrichedAt: string): string {
-  return `{"transaction":${transactionJson},"features":${featuresJson(vector)},"feature_set_version":${JSON.stringify(
-    FEATURE_SET_VERSION,
-  )},"enriched_at":"${enrichedAt}"}`;
+  if (K === 0) {
+    return `{"transaction":${transactionJson},"features":{}${ENRICHED_SUFFIX}${enrichedAt}"}`;
+  }
+  pieces[0] = `{"transaction":${transactionJson},"features":`;
+  let at = putFeatures(vector, FEATURES_AT);
+  pieces[at++] = ENRICHED_SUFFIX;
+  pieces[at++] = enrichedAt;
+  pieces[at++] = '"}';
+  pieces.length = at;
+  return pieces.join('');
 }
