@@ -1,4 +1,5 @@
 import type { Label, Transaction } from '../../../src/core/contracts/index.ts';
+import { mulberry32 } from '../../support/prng.ts';
 
 /**
  * A small deterministic history generator for the feature tests and benchmarks (the
@@ -7,16 +8,8 @@ import type { Label, Transaction } from '../../../src/core/contracts/index.ts';
  * allowed lateness, shared devices and IPs, several countries, delayed fraud labels).
  */
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for the fixtures (mulberry32). */
+export const rng = mulberry32;
 
 export interface HistoryOptions {
   count: number;

@@ -7,6 +7,7 @@ import {
   toGraphRow,
 } from '../../../src/core/graph/index.ts';
 import { createSimulator } from '../../../src/services/ingestor/simulator.ts';
+import { mulberry32 as prng } from '../../support/prng.ts';
 import { IdentityGraph as OracleGraph } from './oracle-identity-graph.ts';
 
 /*
@@ -16,18 +17,6 @@ import { IdentityGraph as OracleGraph } from './oracle-identity-graph.ts';
  * analyze(), views, paths and stats — on random graphs dense with shared identifiers (so weak,
  * strong, private and hub devices/IPs all occur) and on a simulated history with rings.
  */
-
-/** Small seeded PRNG (mulberry32): the same operations on both graphs, reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.parse('2025-03-01T00:00:00Z');
 const HOUR = 3_600_000;
