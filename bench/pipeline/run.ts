@@ -304,6 +304,8 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const child = spawn(
     process.execPath,
     [
+      // The processor runs with this process's Node flags (bin/fraud's V8 pool size among them).
+      ...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')),
       '--disable-warning=ExperimentalWarning',
       `${root}src/cli/main.ts`,
       'process',
