@@ -198,6 +198,15 @@ export class PgStore {
     pool.on('error', (err) => {
       if (!closing) log(`postgres pool: ${err.message}`);
     });
+    // A client in use whose connection drops (a database restart, or the embedded server
+    // stopping first when Ctrl-C reaches the whole process group) emits 'error' besides failing
+    // its query, and pg-pool only listens while a client is idle: without this the event
+    // crashed the process. The failed query is what the caller sees and handles.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => {
+        if (!closing) log(`postgres connection: ${err.message}`);
+      });
+    });
     try {
       await pool.query('SELECT 1');
     } catch (err) {

@@ -197,3 +197,24 @@ describe('PostgreSQL console store (DATABASE_URL)', () => {
     expect(await persistence.load()).toEqual(entries);
   });
 });
+
+describe('PostgreSQL console store: a connection dropped under a client in use', () => {
+  it('fails that client only and keeps the process and the store alive', async () => {
+    // A checked-out client (pg-pool stops listening to it) whose backend is terminated, as a
+    // database restart or the embedded server stopping first on Ctrl-C would do. Before the
+    // fix its unhandled 'error' event crashed the process (vitest reports it as an error).
+    const held = await store.pool.connect();
+    const pid = (await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const ended = new Promise<void>((res) => held.once('end', () => res()));
+    const admin = new (await import('pg')).default.Client({ connectionString: store.url });
+    await admin.connect();
+    const r = await admin.query<{ killed: boolean }>('SELECT pg_terminate_backend($1) AS killed', [pid]);
+    await admin.end();
+    expect(r.rows[0]!.killed).toBe(true);
+    await ended;
+    held.release(true);
+    // The pool replaces the dead client: the store still answers.
+    const after = await store.pool.query<{ one: number }>('SELECT 1 AS one');
+    expect(after.rows[0]!.one).toBe(1);
+  });
+});
