@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { createExplainer, type Explainer, type ExplainJson } from './explain.ts';
+import { attributeRows, type Explainer, type ExplainJson } from './explain.ts';
 import type { ExplainReply, ExplainRequest } from './explain-worker.ts';
 
 /**
@@ -16,14 +16,16 @@ import type { ExplainReply, ExplainRequest } from './explain-worker.ts';
 export class ExplainThread {
   readonly #json: ExplainJson;
   readonly #k: number;
+  /** The caller thread's explainer (built on first use by the owner), for the fallback. */
+  readonly #inline: () => Explainer;
   #worker: Worker | null;
   readonly #pending = new Map<number, { resolve(r: ExplainReply): void; reject(e: Error): void }>();
   #nextId = 0;
-  #inline: Explainer | null = null;
 
-  constructor(json: ExplainJson) {
+  constructor(json: ExplainJson, inline: () => Explainer) {
     this.#json = json;
     this.#k = json.features.length;
+    this.#inline = inline;
     this.#worker = this.#start();
   }
 
@@ -78,16 +80,7 @@ export class ExplainThread {
   }
 
   #attributeInline(rows: Float64Array, n: number): { contributions: Float64Array; bias: number } {
-    this.#inline ??= createExplainer(this.#json);
-    const k = this.#k;
-    const out = new Float64Array(n * k);
-    let bias = 0;
-    for (let r = 0; r < n; r++) {
-      const a = this.#inline.attribute(rows.subarray(r * k, (r + 1) * k));
-      out.set(a.contributions, r * k);
-      bias = a.bias;
-    }
-    return { contributions: out, bias };
+    return attributeRows(this.#inline(), rows, n, this.#k);
   }
 
   /** Whether a worker thread is serving (false after it died: rows are explained in-line). */

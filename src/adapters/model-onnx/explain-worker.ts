@@ -3,7 +3,7 @@
  * order, answering with their contributions (row-major, `k` per row) and the bias.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createExplainer, type ExplainJson } from './explain.ts';
+import { attributeRows, createExplainer, type ExplainJson } from './explain.ts';
 
 export interface ExplainRequest {
   readonly id: number;
@@ -21,13 +21,7 @@ const explainer = createExplainer((workerData as { json: ExplainJson }).json);
 const k = (workerData as { json: ExplainJson }).json.features.length;
 
 parentPort!.on('message', (req: ExplainRequest) => {
-  const out = new Float64Array(req.n * k);
-  let bias = 0;
-  for (let r = 0; r < req.n; r++) {
-    const a = explainer.attribute(req.rows.subarray(r * k, (r + 1) * k));
-    out.set(a.contributions, r * k);
-    bias = a.bias;
-  }
-  const reply: ExplainReply = { id: req.id, contributions: out, bias };
-  parentPort!.postMessage(reply, [out.buffer]);
+  const { contributions, bias } = attributeRows(explainer, req.rows, req.n, k);
+  const reply: ExplainReply = { id: req.id, contributions, bias };
+  parentPort!.postMessage(reply, [contributions.buffer]);
 });

@@ -448,6 +448,23 @@ class LinearShap implements Explainer {
   }
 }
 
+/** Contributions of `n` rows of `k` model features (row-major), row-major too, and the bias. */
+export function attributeRows(
+  explainer: Explainer,
+  rows: Float64Array,
+  n: number,
+  k: number,
+): { contributions: Float64Array<ArrayBuffer>; bias: number } {
+  const contributions = new Float64Array(n * k);
+  let bias = 0;
+  for (let r = 0; r < n; r++) {
+    const a = explainer.attribute(rows.subarray(r * k, (r + 1) * k));
+    contributions.set(a.contributions, r * k);
+    bias = a.bias;
+  }
+  return { contributions, bias };
+}
+
 export function createExplainer(json: ExplainJson): Explainer {
   if (json.kind === 'trees') return new TreeShap(json);
   if (json.kind === 'linear') return new LinearShap(json);

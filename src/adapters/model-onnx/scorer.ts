@@ -170,7 +170,7 @@ async function loadModelDir(
     explainer ??= createExplainer(explainJson);
     return explainer;
   };
-  const thread = options.explainThread === false ? null : new ExplainThread(explainJson);
+  const thread = options.explainThread === false ? null : new ExplainThread(explainJson, explainerHere);
   const { InferenceSession, Tensor } = await ort();
   let session: Awaited<ReturnType<typeof InferenceSession.create>>;
   try {
