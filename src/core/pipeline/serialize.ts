@@ -13,8 +13,8 @@ import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../features/index.ts';
 export const scoreJson = (score: Score): string => JSON.stringify(score);
 export const alertJson = (alert: Alert): string => JSON.stringify(alert);
 
-// `"name":` prefixes computed once; the first has the object's opening brace.
-const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '{' : ','}${JSON.stringify(n)}:`);
+// `"name":` prefixes computed once, each after a comma but the first.
+const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '' : ','}${JSON.stringify(n)}:`);
 
 // Most features are small counts and flags: their text is looked up, not formatted.
 const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => String(i));
@@ -24,11 +24,11 @@ const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => Str
 // thousands of records a second that garbage paced the scavenges, and what each scavenge caught
 // in flight was promoted, driving major GCs every few seconds (docs/benchmarks.md, Pipeline).
 const K = FEATURE_PREFIXES.length;
-const FEATURES_AT = 1;
-const pieces: string[] = new Array<string>(K * 2 + 3).fill('');
+const pieces: string[] = new Array<string>(K * 2 + 5).fill('');
 
-/** Writes the feature object's pieces into `pieces` from `at` (the closing brace included). */
+/** Writes the feature object's pieces into `pieces` from `at`, braces included; returns the end. */
 function putFeatures(vector: Float64Array, at: number): number {
+  pieces[at++] = '{';
   for (let i = 0; i < K; i++) {
     const v = vector[i]!;
     pieces[at++] = FEATURE_PREFIXES[i]!;
@@ -41,7 +41,6 @@ function putFeatures(vector: Float64Array, at: number): number {
 
 /** The feature vector as a JSON object (NaN, i.e. missing, becomes null). */
 export function featuresJson(vector: Float64Array): string {
-  if (K === 0) return '{}';
   pieces.length = putFeatures(vector, 0);
   return pieces.join('');
 }
@@ -53,11 +52,8 @@ const ENRICHED_SUFFIX = `,"feature_set_version":${JSON.stringify(FEATURE_SET_VER
  * (raw bytes from Kafka/HTTP) or re-serialised.
  */
 export function enrichedJson(transactionJson: string, vector: Float64Array, enrichedAt: string): string {
-  if (K === 0) {
-    return `{"transaction":${transactionJson},"features":{}${ENRICHED_SUFFIX}${enrichedAt}"}`;
-  }
   pieces[0] = `{"transaction":${transactionJson},"features":`;
-  let at = putFeatures(vector, FEATURES_AT);
+  let at = putFeatures(vector, 1);
   pieces[at++] = ENRICHED_SUFFIX;
   pieces[at++] = enrichedAt;
   pieces[at++] = '"}';
