@@ -25,6 +25,7 @@ import {
   writeLinkRow,
 } from './compute.ts';
 import { DAY_MS, MINUTE_MS } from './definitions.ts';
+import { LabelIndex } from './label-index.ts';
 import { mayBePending, newPendingFilter, pendingBit } from './reduce.ts';
 
 /** The fields of a transaction the features read (every `Transaction` is one). */
@@ -292,18 +293,6 @@ function windowStart(tl: number[], from: number, to: number, lower: number, hint
   return upperBoundTime(tl, lo, to, lower);
 }
 
-interface IndexEntry {
-  time: number;
-  hash: number;
-  // The transaction's merchant, category, device and IP (fields, not an array: one
-  // allocation per indexed transaction instead of two).
-  merchant: RiskState;
-  category: RiskState;
-  device: RiskState;
-  ip: RiskState;
-  labelled: boolean;
-}
-
 /**
  * The in-process feature state and engine: applies transactions and labels and computes the
  * point-in-time vector with the pure functions of `compute.ts`. Synchronous and
@@ -331,7 +320,7 @@ export class FeatureEngine {
   private readonly idHash: number[][] = [[], [], [], [], [], []];
   private keying: 'names' | 'ids' | null = null;
   /** transaction_id → entities, for labels (which name only the transaction), bounded by the label horizon. */
-  private readonly index = new Map<string, IndexEntry>();
+  private readonly index = new LabelIndex<RiskState>();
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
   private readonly pending = new Map<string, number>();
   /**
@@ -606,20 +595,11 @@ export class FeatureEngine {
         ? this.pending.get(transactionId)
         : undefined;
     if (transactionId !== undefined && (this.indexAll || labeledAt !== undefined)) {
-      const entry: IndexEntry = {
-        time: x.time,
-        hash: x.hash,
-        merchant,
-        category,
-        device,
-        ip,
-        labelled: false,
-      };
-      this.index.set(transactionId, entry);
+      const at = this.index.set(transactionId, x.time, merchant, category, device, ip);
       if (labeledAt !== undefined) {
         this.pending.delete(transactionId);
         if (this.pending.size === 0) this.pendingBits.fill(0);
-        this.applyFraud(entry, labeledAt);
+        this.applyFraud(at, labeledAt);
       }
     }
     this.s.applied++;
@@ -637,8 +617,8 @@ export class FeatureEngine {
       this.s.labelsNotFraud++;
       return;
     }
-    const entry = this.index.get(transactionId);
-    if (entry === undefined) {
+    const at = this.index.find(transactionId);
+    if (at < 0) {
       if (labeledAtMs <= this.s.watermark - this.labelHorizonMs) {
         this.s.labelsDropped++;
         return;
@@ -658,23 +638,22 @@ export class FeatureEngine {
       }
       return;
     }
-    if (entry.labelled) {
+    if (this.index.isLabelled(at)) {
       this.s.labelsDuplicate++;
       return;
     }
-    this.applyFraud(entry, labeledAtMs);
+    this.applyFraud(at, labeledAtMs);
   }
 
   private mayBePending(hash: number): boolean {
     return mayBePending(this.pendingBits, hash);
   }
 
-  private applyFraud(entry: IndexEntry, labeledAtMs: number): void {
-    entry.labelled = true;
-    entry.merchant.addFraud(labeledAtMs);
-    entry.category.addFraud(labeledAtMs);
-    entry.device.addFraud(labeledAtMs);
-    entry.ip.addFraud(labeledAtMs);
+  /** Credits a fraud label to the indexed transaction at `at`'s merchant, category, device and IP. */
+  private applyFraud(at: number, labeledAtMs: number): void {
+    const index = this.index;
+    index.markLabelled(at);
+    for (let k = 0; k < 4; k++) index.entity(at, k).addFraud(labeledAtMs);
     this.s.labelsApplied++;
   }
 
@@ -693,19 +672,12 @@ export class FeatureEngine {
     for (let k = 2; k < 6; k++) evictIdleIds(this.byId[k]!, wm - RISK_HISTORY_MS - L);
     // Labels name only the transaction; the index maps it to its entities for the label
     // horizon (chargebacks arrive up to ~120 days later). Older labels are dropped, counted.
-    const indexCutoff = wm - this.labelHorizonMs;
-    for (const [id, e] of this.index) {
-      if (e.time > indexCutoff) break;
-      this.index.delete(id);
-    }
-    // Then the size cap, oldest first (insertion order is arrival order).
-    let excess = this.index.size - this.maxLabelIndex;
+    this.index.dropUntil(wm - this.labelHorizonMs);
+    // Then the size cap, oldest first (the index keeps arrival order).
+    const excess = this.index.size - this.maxLabelIndex;
     if (excess > 0) {
       this.s.labelIndexEvicted += excess;
-      for (const id of this.index.keys()) {
-        this.index.delete(id);
-        if (--excess === 0) break;
-      }
+      this.index.dropOldest(excess);
     }
   }
 

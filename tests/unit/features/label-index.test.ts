@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { LabelIndex } from '../../../src/core/features/label-index.ts';
+
+type Entity = { name: string };
+const e = (name: string): Entity => ({ name });
+
+/** The index's content in eviction order, as [id, time, entity names, labelled]. */
+function content(index: LabelIndex<Entity>, ids: readonly string[]) {
+  return ids
+    .map((id) => [id, index.find(id)] as const)
+    .filter(([, at]) => at >= 0)
+    .sort((a, b) => a[1] - b[1])
+    .map(([id, at]) => [
+      id,
+      [0, 1, 2, 3].map((k) => index.entity(at, k).name).join(','),
+      index.isLabelled(at),
+    ]);
+}
+
+describe('label index (transaction_id → the entities a fraud label is credited to)', () => {
+  it('finds what it indexed, and nothing else', () => {
+    const index = new LabelIndex<Entity>();
+    const at = index.set('tx_1', 1_000, e('m1'), e('food'), e('d1'), e('ip1'));
+    expect(index.find('tx_1')).toBe(at);
+    expect(index.find('tx_2')).toBe(-1);
+    expect([0, 1, 2, 3].map((k) => index.entity(at, k).name)).toEqual(['m1', 'food', 'd1', 'ip1']);
+    expect(index.isLabelled(at)).toBe(false);
+    index.markLabelled(at);
+    expect(index.isLabelled(at)).toBe(true);
+    expect(index.size).toBe(1);
+  });
+
+  it('overwrites a replayed transaction in place: same position, label kept, no growth', () => {
+    const index = new LabelIndex<Entity>();
+    const first = index.set('tx_1', 1_000, e('m1'), e('c'), e('d1'), e('ip1'));
+    index.set('tx_2', 2_000, e('m2'), e('c'), e('d2'), e('ip2'));
+    index.markLabelled(first);
+    const again = index.set('tx_1', 1_500, e('m9'), e('c'), e('d9'), e('ip9'));
+    expect(again).toBe(first);
+    expect(index.size).toBe(2);
+    expect(content(index, ['tx_1', 'tx_2'])).toEqual([
+      ['tx_1', 'm9,c,d9,ip9', true],
+      ['tx_2', 'm2,c,d2,ip2', false],
+    ]);
+  });
+
+  it('evicts by time in arrival order, stopping at the first newer entry (a late event behind it stays)', () => {
+    const index = new LabelIndex<Entity>();
+    index.set('a', 100, e('m'), e('c'), e('d'), e('i'));
+    index.set('b', 300, e('m'), e('c'), e('d'), e('i'));
+    index.set('late', 50, e('m'), e('c'), e('d'), e('i'));
+    index.dropUntil(200);
+    expect(index.find('a')).toBe(-1);
+    expect(index.find('b')).toBeGreaterThanOrEqual(0);
+    expect(index.find('late')).toBeGreaterThanOrEqual(0);
+    expect(index.size).toBe(2);
+    index.dropUntil(300);
+    expect(index.size).toBe(0);
+    expect(index.find('late')).toBe(-1);
+  });
+
+  it('drops the oldest n for the size cap', () => {
+    const index = new LabelIndex<Entity>();
+    for (let i = 0; i < 10; i++) index.set(`tx_${i}`, i, e(`m${i}`), e('c'), e('d'), e('i'));
+    index.dropOldest(4);
+    expect(index.size).toBe(6);
+    expect(index.find('tx_3')).toBe(-1);
+    expect(index.find('tx_4')).toBeGreaterThanOrEqual(0);
+    index.dropOldest(100);
+    expect(index.size).toBe(0);
+  });
+
+  it('grows while wrapped around its ring without losing or mixing up entries', () => {
+    const index = new LabelIndex<Entity>(16);
+    const ids: string[] = [];
+    let next = 0;
+    // Fill, drop the head, refill: the live range wraps the ring several times and grows it.
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 13 + round * 7; i++) {
+        const id = `tx_${next}`;
+        ids.push(id);
+        const at = index.set(id, next, e(`m${next}`), e(`c${next % 3}`), e(`d${next}`), e(`ip${next}`));
+        if (next % 5 === 0) index.markLabelled(at);
+        next++;
+      }
+      index.dropOldest(9);
+    }
+    const live = ids.slice(6 * 9);
+    expect(index.size).toBe(live.length);
+    for (const id of ids.slice(0, 6 * 9)) expect(index.find(id)).toBe(-1);
+    expect(content(index, live)).toEqual(
+      live.map((id) => {
+        const n = Number(id.slice(3));
+        return [id, `m${n},c${n % 3},d${n},ip${n}`, n % 5 === 0];
+      }),
+    );
+  });
+});
