@@ -9,6 +9,8 @@
  * state and fraud flag, relations point at both end nodes, and distinct counts use a visit
  * stamp on the nodes instead of temporary sets. Nothing on that path builds a `Label:key`
  * string; those ids exist only for the analyst queries, rings and views.
+ * Remembered transactions are columns (transaction-store.ts), not row objects: a transaction
+ * refers to its entities by node index, so it adds no per-transaction strings for the GC to mark.
  * tests/unit/graph/equivalence.test.ts holds this to the earlier string-keyed implementation.
  */
 import type { Label, Transaction } from '../contracts/index.ts';
@@ -37,6 +39,7 @@ import {
   type WriteResult,
 } from './model.ts';
 import { DAY_MS, type GraphSignalName } from './signals.ts';
+import { TransactionStore } from './transaction-store.ts';
 
 /** Count, first/last event time (epoch ms) and amount of one relation. */
 export interface EdgeStat {
@@ -63,6 +66,26 @@ export interface SeenFromRel extends EdgeStat {
   readonly device: DeviceNode;
   readonly ip: IpNode;
 }
+/** (:Card)-[:TRANSACTED_AT]->(:Merchant). */
+export interface TransactedAtRel extends EdgeStat {
+  readonly merchant: MerchantNode;
+}
+
+/** A Merchant: its properties as first seen. */
+export class MerchantNode {
+  readonly key: string;
+  readonly category: string;
+  readonly country: string;
+  /** Position in the graph's merchant table: remembered transactions refer to it by this. */
+  readonly index: number;
+
+  constructor(key: string, category: string, country: string, index: number) {
+    this.key = key;
+    this.category = category;
+    this.country = country;
+    this.index = index;
+  }
+}
 
 /**
  * A Card, Device, Customer or IP. Each carries its own live union-find state and scratch
@@ -87,12 +110,18 @@ export class IdentityNode {
    * every IP a device was ever seen from.
    */
   flaggedNear = 0;
+  /**
+   * Position in the graph's table for this label: remembered transactions refer to their
+   * entities by it (typed-array columns the GC does not visit). Nodes are never removed.
+   */
+  readonly index: number;
 
-  constructor(key: string, cards: number, fraud: boolean) {
+  constructor(key: string, cards: number, fraud: boolean, index: number) {
     this.key = key;
     this.parent = this;
     this.setCards = cards;
     this.fraud = fraud;
+    this.index = index;
   }
 }
 
@@ -100,7 +129,7 @@ export class CardNode extends IdentityNode {
   /** Owners, by customer key. */
   readonly customers = new Map<string, OwnsRel>();
   readonly devices = new Map<string, UsedOnRel>();
-  readonly merchants = new Map<string, EdgeStat>();
+  readonly merchants = new Map<string, TransactedAtRel>();
   /** This card's entries in the analysis overlays (0 when absent), see `applyAnalysis`. */
   overlayCluster = 0;
   overlayScore = 0;
@@ -201,15 +230,18 @@ export class IdentityGraph {
   readonly devices = new Map<string, DeviceNode>();
   readonly customers = new Map<string, CustomerNode>();
   readonly ips = new Map<string, IpNode>();
-  readonly merchants = new Map<string, { category: string; country: string }>();
-  /** Remembered transactions: the row, or null while only a label has arrived. */
-  readonly txs = new Map<string, GraphRow | null>();
+  readonly merchants = new Map<string, MerchantNode>();
   /**
-   * The remembered transactions labelled fraud (a later "not fraud" label does not unflag).
-   * A set beside `txs` rather than a record object per transaction: one allocation fewer on
-   * every write.
+   * Remembered transactions (the oldest forgotten first past `maxTransactions`): each with its
+   * row once it has arrived (a label may come first), and whether it is labelled fraud.
    */
-  private readonly fraudTxs = new Set<string>();
+  readonly transactions: TransactionStore;
+  // Nodes by index (IdentityNode.index), for the transaction columns.
+  private readonly cardTable: CardNode[] = [];
+  private readonly deviceTable: DeviceNode[] = [];
+  private readonly customerTable: CustomerNode[] = [];
+  private readonly ipTable: IpNode[] = [];
+  private readonly merchantTable: MerchantNode[] = [];
   /** Confirmed-fraud identity nodes, as `Label:key`. */
   readonly fraud = new FraudSet((label, key, flagged) => {
     const node = this.nodeByKey(label, key);
@@ -220,14 +252,13 @@ export class IdentityGraph {
   private cluster = new Map<string, number>();
   private ringScores = new Map<string, number>();
   private rings = new Map<string, string>();
-  private readonly maxTransactions: number;
   private readonly hubDegree: number;
   private readonly minShared: number;
   /** Incremented per walk; a node whose `seen` equals it was already counted (no scratch sets). */
   private stamp = 0;
 
   constructor(options: IdentityGraphOptions = {}) {
-    this.maxTransactions = options.maxTransactions ?? Number.POSITIVE_INFINITY;
+    this.transactions = new TransactionStore(options.maxTransactions ?? Number.POSITIVE_INFINITY);
     this.hubDegree = options.hubDegree ?? RING_DEFAULTS.hubDegree;
     this.minShared = options.minShared ?? RING_DEFAULTS.minShared;
   }
@@ -238,73 +269,101 @@ export class IdentityGraph {
   write(rows: readonly GraphRow[]): WriteResult {
     // A single row (the per-transaction path) has nothing to de-duplicate.
     const unique = rows.length > 1 ? dedupeRows(rows) : rows;
+    const txs = this.transactions;
     let created = 0;
     for (const r of unique) {
-      const prior = this.txs.get(r.transaction_id);
-      const fresh = prior === undefined || prior === null;
-      if (fresh) created++;
-      this.addEdges(r, fresh);
-      if (prior === undefined) this.rememberTx(r.transaction_id, r);
-      else {
-        if (prior === null) this.txs.set(r.transaction_id, r);
-        if (this.fraudTxs.has(r.transaction_id)) this.flagRow(r);
+      const prior = txs.slotOf(r.transaction_id);
+      if (prior < 0) {
+        created++;
+        // -1 when nothing is remembered (maxTransactions 0): the edges still count.
+        this.addEdges(r, true, txs.remember(r.transaction_id));
+      } else if (!txs.hasRow(prior)) {
+        // Its label came first: the row fills the slot the label kept.
+        created++;
+        this.addEdges(r, true, prior);
+        if (txs.isFraud(prior)) this.flagRow(r);
+      } else {
+        // A replay: relations seen again, not counted; the first row stays.
+        this.addEdges(r, false, -1);
+        if (txs.isFraud(prior)) this.flagRow(r);
       }
     }
     return { rows: unique.length, created };
   }
 
-  private rememberTx(id: string, row: GraphRow | null): void {
-    this.txs.set(id, row);
-    if (this.txs.size > this.maxTransactions) {
-      const oldest = this.txs.keys().next().value as string;
-      this.txs.delete(oldest);
-      this.fraudTxs.delete(oldest);
-    }
-  }
-
-  private addEdges(r: GraphRow, counted: boolean): void {
+  /** Adds the row's relations and, when `slot` is not -1, gives that slot the row. */
+  private addEdges(r: GraphRow, counted: boolean, slot: number): void {
     const { ts, amount } = r;
     const card = this.cards.get(r.card_id) ?? this.newCard(r.card_id);
     // Relations are looked up from the card's side first (small maps): a repeated relation
     // already points at its other end, so the large per-label maps are only consulted for
     // new ones. Order matters for the live sets: ownership first, so a device sees this
     // card's owner.
-    touch(this.owns(card, r.customer_id, ts), ts, 0, counted);
+    const owns = this.owns(card, r.customer_id, ts);
+    touch(owns, ts, 0, counted);
     const usedOn = this.usedOn(card, r.device_id, ts);
     touch(usedOn, ts, 0, counted);
-    touch(this.seenFrom(usedOn.device, r.ip_address, ts), ts, 0, counted);
+    const seenFrom = this.seenFrom(usedOn.device, r.ip_address, ts);
+    touch(seenFrom, ts, 0, counted);
     let at = card.merchants.get(r.merchant_id);
     if (at === undefined) {
-      if (!this.merchants.has(r.merchant_id)) {
-        this.merchants.set(r.merchant_id, { category: r.merchant_category, country: r.merchant_country });
-      }
-      at = { count: 0, first: ts, last: ts, amount: 0 };
+      const merchant = this.merchants.get(r.merchant_id) ?? this.newMerchant(r);
+      at = { count: 0, first: ts, last: ts, amount: 0, merchant };
       card.merchants.set(r.merchant_id, at);
     }
     touch(at, ts, amount, counted);
+    if (slot >= 0) {
+      this.transactions.fill(
+        slot,
+        card.index,
+        owns.customer.index,
+        usedOn.device.index,
+        seenFrom.ip.index,
+        at.merchant.index,
+        ts,
+        amount,
+        r.currency,
+        r.status,
+      );
+    }
   }
 
   private newCard(key: string): CardNode {
-    const n = new CardNode(key, 1, this.fraud.byLabel.Card.has(key));
+    const n = new CardNode(key, 1, this.fraud.byLabel.Card.has(key), this.cardTable.length);
+    this.cardTable.push(n);
     n.overlayCluster = this.cluster.get(key) ?? 0;
     n.overlayScore = this.ringScores.get(key) ?? 0;
     this.cards.set(key, n);
     return n;
   }
   private newDevice(key: string): DeviceNode {
-    const n = new DeviceNode(key, 0, this.fraud.byLabel.Device.has(key));
+    const n = new DeviceNode(key, 0, this.fraud.byLabel.Device.has(key), this.deviceTable.length);
+    this.deviceTable.push(n);
     this.devices.set(key, n);
     return n;
   }
   private newCustomer(key: string): CustomerNode {
-    const n = new CustomerNode(key, 0, this.fraud.byLabel.Customer.has(key));
+    const n = new CustomerNode(key, 0, this.fraud.byLabel.Customer.has(key), this.customerTable.length);
+    this.customerTable.push(n);
     this.customers.set(key, n);
     return n;
   }
   private newIp(key: string): IpNode {
-    const n = new IpNode(key, 0, this.fraud.byLabel.IP.has(key));
+    const n = new IpNode(key, 0, this.fraud.byLabel.IP.has(key), this.ipTable.length);
+    this.ipTable.push(n);
     this.ips.set(key, n);
     return n;
+  }
+  private newMerchant(r: GraphRow): MerchantNode {
+    const m = new MerchantNode(
+      r.merchant_id,
+      r.merchant_category,
+      r.merchant_country,
+      this.merchantTable.length,
+    );
+    this.merchantTable.push(m);
+    this.merchants.set(r.merchant_id, m);
+    return m;
   }
 
   // A relation is created on both ends at once, so one look-up tells whether it is new; a
@@ -350,24 +409,34 @@ export class IdentityGraph {
 
   /** Confirmed-fraud labels flag the transaction's card, device, IP and customer. */
   applyLabels(labels: readonly Pick<Label, 'transaction_id' | 'is_fraud'>[]): void {
+    const txs = this.transactions;
     for (const l of labels) {
-      let row = this.txs.get(l.transaction_id);
-      if (row === undefined) {
-        row = null;
-        this.rememberTx(l.transaction_id, null);
-      }
+      let slot = txs.slotOf(l.transaction_id);
+      // A label before its transaction keeps a slot without a row (-1 with maxTransactions 0).
+      if (slot < 0) slot = txs.remember(l.transaction_id);
       // A later "not fraud" label does not unflag entities another transaction may have flagged.
-      // Only while remembered: with maxTransactions 0 the record is already gone.
-      if (l.is_fraud && this.txs.has(l.transaction_id)) this.fraudTxs.add(l.transaction_id);
-      if (l.is_fraud && row) this.flagRow(row);
+      if (!l.is_fraud || slot < 0) continue;
+      txs.markFraud(slot);
+      if (txs.hasRow(slot)) {
+        this.flag(
+          (this.cardTable[txs.card(slot)] as CardNode).key,
+          (this.deviceTable[txs.device(slot)] as DeviceNode).key,
+          (this.ipTable[txs.ip(slot)] as IpNode).key,
+          (this.customerTable[txs.customer(slot)] as CustomerNode).key,
+        );
+      }
     }
   }
 
   private flagRow(r: GraphRow): void {
-    this.fraud.add(nodeId('Card', r.card_id));
-    this.fraud.add(nodeId('Device', r.device_id));
-    this.fraud.add(nodeId('IP', r.ip_address));
-    this.fraud.add(nodeId('Customer', r.customer_id));
+    this.flag(r.card_id, r.device_id, r.ip_address, r.customer_id);
+  }
+
+  private flag(card: string, device: string, ip: string, customer: string): void {
+    this.fraud.add(nodeId('Card', card));
+    this.fraud.add(nodeId('Device', device));
+    this.fraud.add(nodeId('IP', ip));
+    this.fraud.add(nodeId('Customer', customer));
   }
 
   /** Adds an identity edge learnt elsewhere (a Neo4j refresh); keeps the latest last-seen. */
@@ -809,7 +878,7 @@ export class IdentityGraph {
       case 'Merchant':
         return this.merchants.has(ref.key);
       case 'Transaction':
-        return this.txs.has(ref.key);
+        return this.transactions.has(ref.key);
     }
   }
 
@@ -877,9 +946,36 @@ export class IdentityGraph {
     return null;
   }
 
+  /**
+   * A remembered transaction as a row: null while only its label has arrived, undefined when
+   * not remembered. Its merchant category and country are the merchant's as first seen (the
+   * graph keeps one per merchant). Allocates: for views and tests, not the decision path.
+   */
+  transaction(transactionId: string): GraphRow | null | undefined {
+    const txs = this.transactions;
+    const slot = txs.slotOf(transactionId);
+    if (slot < 0) return undefined;
+    if (!txs.hasRow(slot)) return null;
+    const merchant = this.merchantTable[txs.merchant(slot)] as MerchantNode;
+    return {
+      transaction_id: transactionId,
+      ts: txs.ts(slot),
+      amount: txs.amount(slot),
+      currency: txs.currency(slot),
+      status: txs.status(slot),
+      card_id: (this.cardTable[txs.card(slot)] as CardNode).key,
+      customer_id: (this.customerTable[txs.customer(slot)] as CustomerNode).key,
+      device_id: (this.deviceTable[txs.device(slot)] as DeviceNode).key,
+      ip_address: (this.ipTable[txs.ip(slot)] as IpNode).key,
+      merchant_id: merchant.key,
+      merchant_category: merchant.category,
+      merchant_country: merchant.country,
+    };
+  }
+
   /** The case view (see GraphBackend.neighbourhood). */
   neighbourhood(transactionId: string, hops: number, limit: number): GraphView | null {
-    const r = this.txs.get(transactionId);
+    const r = this.transaction(transactionId);
     if (!r) return null;
     // Identity nodes by distance from the transaction's own entities (sorted by distance, id).
     const dist = new Map<string, number>();
@@ -912,7 +1008,7 @@ export class IdentityGraph {
         id: txNode,
         label: 'Transaction',
         key: r.transaction_id,
-        fraud: this.fraudTxs.has(transactionId),
+        fraud: this.transactions.isFraud(this.transactions.slotOf(transactionId)),
         properties: { amount: r.amount, currency: r.currency, status: r.status, timestamp: iso(r.ts) },
       },
     ];
@@ -1026,7 +1122,7 @@ export class IdentityGraph {
         Device: this.devices.size,
         IP: this.ips.size,
         Merchant: this.merchants.size,
-        Transaction: this.txs.size,
+        Transaction: this.transactions.size,
       },
       relationships: { OWNS: owns, USED_ON: usedOn, TRANSACTED_AT: at, SEEN_FROM: seenFrom },
     };

@@ -1,0 +1,250 @@
+/**
+ * The transactions the in-process identity graph remembers (idempotency, labels, the case
+ * view), as columns instead of one row object per transaction (issue #2).
+ *
+ * A row object held ~14 long-lived heap objects per transaction (the row, its eleven strings
+ * from JSON.parse, boxed ts and amount); with a million remembered transactions every major GC
+ * had to mark them all, and those marking phases were the Kafka p99 stalls. Here a transaction
+ * costs one Map entry (id → slot, a Smi), its id string, and one slot in typed-array columns:
+ * its card, customer, device, IP and merchant are indexes into the graph's node tables (the
+ * node objects it holds anyway), event time and amount are doubles, currency and status are
+ * codes into small interned tables. Typed arrays live outside the V8 heap, so the marker does
+ * not visit them at all.
+ *
+ * Slots form a ring in remembering order: once `max` are held, remembering one more reuses the
+ * oldest slot, so the oldest transaction is forgotten first (the order a `Map`'s insertion
+ * order gave before). A slot remembered for a label whose transaction has not arrived yet holds
+ * no row (`hasRow` false) until `fill` gives it one, keeping its place in that order.
+ */
+
+/** Node index meaning "none" (a slot remembered before its transaction arrived). */
+const NONE = -1;
+const HAS_ROW = 1;
+const FRAUD = 2;
+/** Code of a value kept in the overflow map once the interned table is full. */
+const OVERFLOW = 0xffff;
+/** Distinct values interned per column; more (a stream abusing free text) go to the overflow map. */
+const MAX_INTERNED = 4096;
+const FIRST_CAPACITY = 1024;
+
+/**
+ * A low-cardinality string per slot (currency, status): a 16-bit code into a table of distinct
+ * values. The table is bounded: values past `MAX_INTERNED` distinct ones are kept per slot in a
+ * map and dropped with their slot, so odd input cannot make the table grow without end.
+ */
+class StringColumn {
+  codes = new Uint16Array(0);
+  private readonly index = new Map<string, number>();
+  private readonly values: string[] = [];
+  private readonly overflow = new Map<number, string>();
+
+  grow(capacity: number): void {
+    const codes = new Uint16Array(capacity);
+    codes.set(this.codes);
+    this.codes = codes;
+  }
+
+  set(slot: number, value: string): void {
+    this.clear(slot);
+    let code = this.index.get(value);
+    if (code === undefined) {
+      if (this.values.length >= MAX_INTERNED) {
+        this.codes[slot] = OVERFLOW;
+        this.overflow.set(slot, value);
+        return;
+      }
+      code = this.values.length;
+      this.values.push(value);
+      this.index.set(value, code);
+    }
+    this.codes[slot] = code;
+  }
+
+  get(slot: number): string {
+    const code = this.codes[slot] as number;
+    return code === OVERFLOW ? (this.overflow.get(slot) as string) : (this.values[code] as string);
+  }
+
+  clear(slot: number): void {
+    if (this.codes[slot] === OVERFLOW) this.overflow.delete(slot);
+    this.codes[slot] = 0;
+  }
+}
+
+export class TransactionStore {
+  /** Transaction id → slot. */
+  private readonly slots = new Map<string, number>();
+  /** The id in each slot (the Map key's own string), to forget it when its slot is reused. */
+  private readonly ids: string[] = [];
+  // Node indexes (see IdentityNode.index), NONE while the slot has no row.
+  private cards = new Int32Array(0);
+  private customers = new Int32Array(0);
+  private devices = new Int32Array(0);
+  private ips = new Int32Array(0);
+  private merchants = new Int32Array(0);
+  private times = new Float64Array(0);
+  private amounts = new Float64Array(0);
+  private flags = new Uint8Array(0);
+  private readonly currencies = new StringColumn();
+  private readonly statuses = new StringColumn();
+  /** Oldest slot; stays 0 until the store is full, since nothing is forgotten before. */
+  private head = 0;
+  private capacity = 0;
+  private readonly max: number;
+
+  /** @param max Transactions held before the oldest is forgotten; `Infinity` for no bound. */
+  constructor(max: number) {
+    // `size > max` used to trigger forgetting, so a fractional bound holds its floor; NaN bounds nothing.
+    this.max = Number.isNaN(max) ? Number.POSITIVE_INFINITY : Math.max(0, Math.floor(max));
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(id: string): boolean {
+    return this.slots.has(id);
+  }
+
+  /** The transaction's slot, or -1 when it is not remembered. */
+  slotOf(id: string): number {
+    return this.slots.get(id) ?? -1;
+  }
+
+  /**
+   * Remembers `id` (not yet remembered) in a slot without a row and returns the slot; when
+   * the store holds `max` already, the oldest transaction is forgotten and its slot reused.
+   * Returns -1 when the bound is 0 (nothing is remembered).
+   */
+  remember(id: string): number {
+    if (this.max === 0) return -1;
+    const n = this.slots.size;
+    let slot: number;
+    if (n < this.max) {
+      if (n === this.capacity) this.grow();
+      slot = n;
+    } else {
+      slot = this.head;
+      this.slots.delete(this.ids[slot] as string);
+      this.head = slot + 1 === this.capacity ? 0 : slot + 1;
+    }
+    this.ids[slot] = id;
+    this.slots.set(id, slot);
+    this.cards[slot] = NONE;
+    this.customers[slot] = NONE;
+    this.devices[slot] = NONE;
+    this.ips[slot] = NONE;
+    this.merchants[slot] = NONE;
+    this.times[slot] = 0;
+    this.amounts[slot] = 0;
+    this.flags[slot] = 0;
+    this.currencies.clear(slot);
+    this.statuses.clear(slot);
+    return slot;
+  }
+
+  /** Gives a slot its transaction: node indexes for the entities, then the row's own values. */
+  fill(
+    slot: number,
+    card: number,
+    customer: number,
+    device: number,
+    ip: number,
+    merchant: number,
+    ts: number,
+    amount: number,
+    currency: string,
+    status: string,
+  ): void {
+    this.cards[slot] = card;
+    this.customers[slot] = customer;
+    this.devices[slot] = device;
+    this.ips[slot] = ip;
+    this.merchants[slot] = merchant;
+    this.times[slot] = ts;
+    this.amounts[slot] = amount;
+    this.currencies.set(slot, currency);
+    this.statuses.set(slot, status);
+    this.flags[slot] = (this.flags[slot] as number) | HAS_ROW;
+  }
+
+  /** Whether the slot's transaction has arrived (a label alone leaves it without a row). */
+  hasRow(slot: number): boolean {
+    return ((this.flags[slot] as number) & HAS_ROW) !== 0;
+  }
+
+  /** Whether the slot's transaction is labelled fraud (a later "not fraud" label does not clear it). */
+  isFraud(slot: number): boolean {
+    return ((this.flags[slot] as number) & FRAUD) !== 0;
+  }
+
+  markFraud(slot: number): void {
+    this.flags[slot] = (this.flags[slot] as number) | FRAUD;
+  }
+
+  card(slot: number): number {
+    return this.cards[slot] as number;
+  }
+  customer(slot: number): number {
+    return this.customers[slot] as number;
+  }
+  device(slot: number): number {
+    return this.devices[slot] as number;
+  }
+  ip(slot: number): number {
+    return this.ips[slot] as number;
+  }
+  merchant(slot: number): number {
+    return this.merchants[slot] as number;
+  }
+  /** Event time, epoch ms. */
+  ts(slot: number): number {
+    return this.times[slot] as number;
+  }
+  amount(slot: number): number {
+    return this.amounts[slot] as number;
+  }
+  currency(slot: number): string {
+    return this.currencies.get(slot);
+  }
+  status(slot: number): string {
+    return this.statuses.get(slot);
+  }
+
+  /** Remembered ids, oldest first (the order they are forgotten in). */
+  *keys(): Generator<string> {
+    const n = this.slots.size;
+    for (let i = 0; i < n; i++) {
+      const slot = this.head + i < this.capacity ? this.head + i : this.head + i - this.capacity;
+      yield this.ids[slot] as string;
+    }
+  }
+
+  // Only while not full, so head is 0 and slots 0..n-1 keep their places.
+  private grow(): void {
+    const capacity = Math.min(this.max, Math.max(FIRST_CAPACITY, this.capacity * 2));
+    const int32 = (a: Int32Array) => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const float64 = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.cards = int32(this.cards);
+    this.customers = int32(this.customers);
+    this.devices = int32(this.devices);
+    this.ips = int32(this.ips);
+    this.merchants = int32(this.merchants);
+    this.times = float64(this.times);
+    this.amounts = float64(this.amounts);
+    const flags = new Uint8Array(capacity);
+    flags.set(this.flags);
+    this.flags = flags;
+    this.currencies.grow(capacity);
+    this.statuses.grow(capacity);
+    this.capacity = capacity;
+  }
+}
