@@ -1,2 +1,2 @@
 export { encodeValues } from './encode.ts';
-export { alertJson, enrichedJson, featuresJson, scoreJson } from './serialize.ts';
+export { alertJson, EnrichedEncoder, enrichedJson, featuresJson, scoreJson } from './serialize.ts';

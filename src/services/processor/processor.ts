@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import {
   type Label,
   parseTransaction,
@@ -6,7 +7,7 @@ import {
   validators,
 } from '../../core/contracts/index.ts';
 import { FraudError, isFraudError } from '../../core/errors/index.ts';
-import { alertJson, enrichedJson, scoreJson } from '../../core/pipeline/index.ts';
+import { alertJson, EnrichedEncoder, scoreJson } from '../../core/pipeline/index.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -87,6 +88,7 @@ export class StreamProcessor {
   private stateValue: ProcessorState = 'idle';
   private readonly options: ProcessorOptions;
   private readonly inFlight: Promise<void>[] = [];
+  private readonly enrichedEncoder = new EnrichedEncoder();
   /** The last batch handed to `produce`: the next one is produced after it. */
   private producedTail: Promise<unknown> = Promise.resolve();
   private subscription: Subscription | null = null;
@@ -215,7 +217,7 @@ export class StreamProcessor {
 
   private async decide(records: readonly ConsumedRecord[]): Promise<BatchOutput> {
     const valid: Transaction[] = [];
-    const raw: string[] = [];
+    const raw: Uint8Array[] = [];
     const receivedAt: number[] = [];
     const sendTimes: number[] = [];
     const dlq: OutgoingMessage[] = [];
@@ -225,7 +227,9 @@ export class StreamProcessor {
       const parsed = parseTransaction(text);
       if (parsed.ok) {
         valid.push(parsed.transaction);
-        raw.push(text);
+        // ASCII bytes are spliced as they came; anything else as the text decoded from them, so
+        // an invalid UTF-8 sequence the decoder replaced never reaches the enriched record.
+        raw.push(isAscii(r.value) ? r.value : Buffer.from(text, 'utf8'));
         receivedAt.push(now);
         sendTimes.push(r.timestamp);
       } else {
@@ -242,22 +246,37 @@ export class StreamProcessor {
     const enriched: OutgoingMessage[] = [];
     const scores: OutgoingMessage[] = [];
     const alerts: OutgoingMessage[] = [];
+    // Produces run one after another, and each returns only once the bus holds its records, so
+    // one encoder buffer serves every batch.
+    const encoder = this.enrichedEncoder;
+    encoder.reset();
     for (let i = 0; i < out.results.length; i++) {
       const r = out.results[i]!;
       const key = r.transaction.card_id;
-      enriched.push({ key, value: enrichedJson(out.raw[i]!, r.features, r.score.decided_at) });
+      enriched.push({ key, value: encoder.encode(out.raw[i]!, r.features, r.score.decided_at) });
       scores.push({ key, value: scoreJson(r.score) });
       if (r.alert) alerts.push({ key, value: alertJson(r.alert) });
     }
     // One write for the four topics: one produce request instead of four.
-    await this.withRetry('produce', () =>
-      bus.publishAll([
-        { topic: TOPICS.enriched, messages: enriched },
-        { topic: TOPICS.scores, messages: scores },
-        { topic: TOPICS.alerts, messages: alerts },
-        { topic: TOPICS.dlq, messages: out.dlq },
-      ]),
-    );
+    let failedAttempt = false;
+    try {
+      await this.withRetry('produce', () =>
+        bus
+          .publishAll([
+            { topic: TOPICS.enriched, messages: enriched },
+            { topic: TOPICS.scores, messages: scores },
+            { topic: TOPICS.alerts, messages: alerts },
+            { topic: TOPICS.dlq, messages: out.dlq },
+          ])
+          .catch((err: unknown) => {
+            failedAttempt = true;
+            throw err;
+          }),
+      );
+    } finally {
+      // A failed attempt (e.g. timed out) may still be sending these records: leave them their buffer.
+      if (failedAttempt) encoder.detach();
+    }
     return Date.now();
   }
 
@@ -368,8 +387,8 @@ export class StreamProcessor {
 
 interface BatchOutput {
   readonly results: DecisionResult[];
-  /** The original JSON of each valid transaction, spliced into its enriched record. */
-  readonly raw: string[];
+  /** The original JSON of each valid transaction (UTF-8), spliced into its enriched record. */
+  readonly raw: Uint8Array[];
   readonly dlq: OutgoingMessage[];
   /** Producer send time of each valid record, for end-to-end latency. */
   readonly sendTimes: number[];

@@ -85,3 +85,73 @@ describe('encodeValues', () => {
     expect(out[1]!.length).toBe(Buffer.byteLength('ção ✓ 😀'));
   });
 });
+
+describe('EnrichedEncoder (enriched records as bytes, for the processor)', () => {
+  const at = '2026-11-27T06:30:00.123Z';
+  const samples = [
+    0,
+    -0,
+    1,
+    9,
+    10,
+    99,
+    100,
+    999,
+    1000,
+    1023,
+    1024,
+    -1,
+    0.5,
+    1e21,
+    1e-7,
+    2 ** 53,
+    -1.2345678901234567e-308,
+  ];
+
+  it('writes the same bytes as enrichedJson for every kind of value, and for decided transactions', async () => {
+    const { EnrichedEncoder } = await import('../../../src/core/pipeline/index.ts');
+    const { FEATURE_COUNT } = await import('../../../src/core/features/index.ts');
+    const encoder = new EnrichedEncoder();
+    const raw = '{"transaction_id":"tx_1","merchant_category":"caf\u00e9 \u2713 \ud83d\ude00"}';
+    for (const x of [...samples, NaN, Infinity, -Infinity]) {
+      const v = new Float64Array(FEATURE_COUNT).fill(x);
+      const bytes = encoder.encode(Buffer.from(raw), v, at);
+      expect(bytes.toString('utf8')).toBe(enrichedJson(raw, v, at));
+      expect(bytes.equals(Buffer.from(enrichedJson(raw, v, at)))).toBe(true);
+    }
+    const platform = await embeddedPlatform();
+    const results = await platform.engine.decide(stream(300, 11));
+    encoder.reset();
+    for (const r of results) {
+      const text = JSON.stringify(r.transaction);
+      expect(encoder.encode(Buffer.from(text), r.features, r.score.decided_at).toString()).toBe(
+        enrichedJson(text, r.features, r.score.decided_at),
+      );
+    }
+    await platform.close();
+  });
+
+  it('keeps the records of a batch intact when it outgrows its buffer; reset reuses it, detach leaves it', async () => {
+    const { EnrichedEncoder } = await import('../../../src/core/pipeline/index.ts');
+    const { FEATURE_COUNT } = await import('../../../src/core/features/index.ts');
+    const encoder = new EnrichedEncoder(4096);
+    const vectors = samples.map((x) => new Float64Array(FEATURE_COUNT).fill(x));
+    const batch = vectors.map((v, i) => encoder.encode(Buffer.from(`{"i":${i}}`), v, at));
+    const expected = vectors.map((v, i) => enrichedJson(`{"i":${i}}`, v, at));
+    expect(batch.map((b) => b.toString())).toEqual(expected);
+    // The batch spanned several buffers; reset writes the next batch over the newest one.
+    const last = batch.at(-1)!;
+    const firstOfNewest = batch.findIndex((b) => b.buffer === last.buffer);
+    expect(firstOfNewest).toBeGreaterThan(0);
+    encoder.reset();
+    encoder.encode(Buffer.from('{"next":1}'), vectors[0]!, at);
+    expect(batch[firstOfNewest]!.toString()).not.toBe(expected[firstOfNewest]);
+    expect(batch[0]!.toString()).toBe(expected[0]);
+    // After detach, records already handed out are never overwritten.
+    encoder.reset();
+    const kept = encoder.encode(Buffer.from('{"kept":1}'), vectors[1]!, at);
+    encoder.detach();
+    encoder.encode(Buffer.from('{"other":1}'), vectors[2]!, at);
+    expect(kept.toString()).toBe(enrichedJson('{"kept":1}', vectors[1]!, at));
+  });
+});

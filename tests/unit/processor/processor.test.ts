@@ -127,6 +127,37 @@ describe('StreamProcessor', () => {
     await processor.stop();
   });
 
+  it('splices each transaction into its enriched record as received: spacing and non-ASCII text kept, invalid UTF-8 replaced', async () => {
+    const { bus, processor, watch } = await setup();
+    const enriched = await watch(TOPICS.enriched);
+    await processor.start();
+    const spaced = `{ "transaction_id": "tx_spaced", ${JSON.stringify(tx()).slice(1).replace('"transaction_id":"tx_0001",', '')}`;
+    const accented = JSON.stringify({
+      ...tx(),
+      transaction_id: 'tx_accented',
+      merchant_category: 'café ✓ 😀',
+    });
+    // 0xFF inside a string value is not UTF-8; the decoder makes it U+FFFD, and so must the record.
+    const template = Buffer.from(
+      JSON.stringify({ ...tx(), transaction_id: 'tx_bad_byte', merchant_category: 'cafX' }),
+    );
+    const badByte = Buffer.from(template);
+    badByte[template.indexOf('cafX') + 3] = 0xff;
+    await bus.publish(TOPICS.transactions, [
+      { key: 'card_1234', value: spaced },
+      { key: 'card_1234', value: accented },
+      { key: 'card_1234', value: badByte },
+    ]);
+    const out = await collect(enriched, 3);
+    const text = out.map((r) => r.value.toString('utf8'));
+    expect(text[0]!.startsWith(`{"transaction":${spaced},"features":{`)).toBe(true);
+    expect(text[1]!.startsWith(`{"transaction":${accented},"features":{`)).toBe(true);
+    expect(Buffer.from(text[2]!, 'utf8').equals(out[2]!.value)).toBe(true); // valid UTF-8 throughout
+    expect(JSON.parse(text[2]!).transaction.merchant_category).toBe('caf\ufffd');
+    for (const t of text) expect(validators.enriched(JSON.parse(t))).toBe(true);
+    await processor.stop();
+  });
+
   it('drains on stop: everything pulled is produced and committed, so a restart redoes nothing', async () => {
     const { bus, platform, processor, watch } = await setup({ maxBatchSize: 50 });
     const scores = await watch(TOPICS.scores);
