@@ -17,8 +17,6 @@
  * no row (`hasRow` false) until `fill` gives it one, keeping its place in that order.
  */
 
-/** Node index meaning "none" (a slot remembered before its transaction arrived). */
-const NONE = -1;
 const HAS_ROW = 1;
 const FRAUD = 2;
 /** Code of a value kept in the overflow map once the interned table is full. */
@@ -37,6 +35,9 @@ class StringColumn {
   private readonly index = new Map<string, number>();
   private readonly values: string[] = [];
   private readonly overflow = new Map<number, string>();
+  // The previous value and its code: a stream mostly repeats one currency and one status.
+  private last: string | undefined;
+  private lastCode = 0;
 
   grow(capacity: number): void {
     const codes = new Uint16Array(capacity);
@@ -45,7 +46,11 @@ class StringColumn {
   }
 
   set(slot: number, value: string): void {
-    this.clear(slot);
+    if (this.codes[slot] === OVERFLOW) this.overflow.delete(slot);
+    if (value === this.last) {
+      this.codes[slot] = this.lastCode;
+      return;
+    }
     let code = this.index.get(value);
     if (code === undefined) {
       if (this.values.length >= MAX_INTERNED) {
@@ -57,6 +62,8 @@ class StringColumn {
       this.values.push(value);
       this.index.set(value, code);
     }
+    this.last = value;
+    this.lastCode = code;
     this.codes[slot] = code;
   }
 
@@ -76,7 +83,7 @@ export class TransactionStore {
   private readonly slots = new Map<string, number>();
   /** The id in each slot (the Map key's own string), to forget it when its slot is reused. */
   private readonly ids: string[] = [];
-  // Node indexes (see IdentityNode.index), NONE while the slot has no row.
+  // Node indexes (see IdentityNode.index); meaningful once the slot has its row.
   private cards = new Int32Array(0);
   private customers = new Int32Array(0);
   private devices = new Int32Array(0);
@@ -130,13 +137,7 @@ export class TransactionStore {
     }
     this.ids[slot] = id;
     this.slots.set(id, slot);
-    this.cards[slot] = NONE;
-    this.customers[slot] = NONE;
-    this.devices[slot] = NONE;
-    this.ips[slot] = NONE;
-    this.merchants[slot] = NONE;
-    this.times[slot] = 0;
-    this.amounts[slot] = 0;
+    // Without HAS_ROW the other columns are never read: a reused slot's old numbers may stay.
     this.flags[slot] = 0;
     this.currencies.clear(slot);
     this.statuses.clear(slot);
