@@ -161,6 +161,50 @@ describe('remembered transactions (columnar store)', () => {
   }
 });
 
+describe('relation figures (count, first/last seen, amount in one Float64Array)', () => {
+  it('match the oracle’s per-relation fields in case views, across the array’s growth', () => {
+    // ~12,000 relations (the array starts with room for 1,024), each seen several times, out
+    // of time order, so first/last/count/amount all move.
+    const rnd = prng(77);
+    const pick = (n: number) => Math.floor(rnd() * n);
+    const g = new IdentityGraph();
+    const o = new OracleGraph();
+    const rows: GraphRow[] = [];
+    for (let n = 1; n <= 9_000; n++) {
+      const c = pick(1_500);
+      rows.push(
+        row(n, {
+          ts: T0 + pick(1_000_000) * 1_000,
+          amount: 1 + pick(100_000) / 100,
+          card_id: `c${c}`,
+          customer_id: `u${c % 1_200}`,
+          device_id: `d${(c * 3 + pick(2)) % 2_000}`,
+          ip_address: `10.1.${pick(8)}.${c % 250}`,
+          merchant_id: `m${pick(40)}`,
+          merchant_category: 'retail',
+          merchant_country: 'BR',
+        }),
+      );
+    }
+    for (let i = 0; i < rows.length; i += 300) {
+      const batch = rows.slice(i, i + 300);
+      expect(g.write(batch)).toEqual(o.write(batch));
+    }
+    const s = g.stats();
+    expect(Object.values(s.relationships).reduce((a, b) => a + b, 0)).toBeGreaterThan(4_096);
+    expect(s).toEqual(o.stats());
+    for (let i = 0; i < 60; i++) {
+      const id = `t${1 + pick(rows.length)}`;
+      expect(g.neighbourhood(id, 2, 80)).toEqual(o.neighbourhood(id, 2, 80));
+    }
+    for (let i = 0; i < 200; i++) {
+      const r = rows[pick(rows.length)] as GraphRow;
+      const t = { ...r, timestamp: new Date(r.ts + pick(48) * 3_600_000).toISOString() };
+      expect(g.signalsFor(t)).toEqual(o.signalsFor(t));
+    }
+  });
+});
+
 describe('TransactionStore', () => {
   it('keeps free-text values past its interned table exactly, and drops them with their slot', () => {
     const store = new TransactionStore(10);
