@@ -10,7 +10,8 @@
  * stamp on the nodes instead of temporary sets. Nothing on that path builds a `Label:key`
  * string; those ids exist only for the analyst queries, rings and views.
  * Remembered transactions are columns (transaction-store.ts), not row objects: a transaction
- * refers to its entities by node index, so it adds no per-transaction strings for the GC to mark.
+ * refers to its entities by node index, so it adds no per-transaction strings for the GC to mark;
+ * relation counts, times and amounts are in one Float64Array (RelationFigures), not boxed doubles.
  * tests/unit/graph/equivalence.test.ts holds this to the earlier string-keyed implementation.
  */
 import type { Label, Transaction } from '../contracts/index.ts';
