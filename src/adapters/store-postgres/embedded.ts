@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FraudError } from '../../core/errors/index.ts';
 
 /**
@@ -85,6 +85,24 @@ async function runningCluster(dir: string): Promise<number | null> {
   return Number.isInteger(pid) && pid > 0 && processAlive(pid) && Number.isInteger(port) ? port : null;
 }
 
+/**
+ * As root, the cluster runs as the `postgres` user, which must be able to reach the data
+ * directory: initdb's own error ("could not access directory … Permission denied") does not say
+ * why, e.g. under a `mktemp -d` directory (mode 0700).
+ */
+async function assertReachableByOthers(dataDir: string): Promise<void> {
+  for (let d = resolve(dataDir); ; d = dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      throw new FraudError(
+        'FRAUD_CONFIG_INVALID',
+        `embedded PostgreSQL: running as root, the server runs as the 'postgres' user, which cannot enter ${d} (mode ${(mode & 0o777).toString(8)}); allow it (chmod o+x ${d}), choose another FRAUD_DATA_DIR, or set DATABASE_URL`,
+      );
+    }
+    if (d === dirname(d)) return;
+  }
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (m: string) => void = () => {},
@@ -97,6 +115,8 @@ export async function startEmbeddedPostgres(
   }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   await mkdir(dataDir, { recursive: true });
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await assertReachableByOthers(dataDir);
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -106,7 +126,7 @@ export async function startEmbeddedPostgres(
     persistent: true,
     authMethod: 'scram-sha-256',
     // PostgreSQL refuses to run as root; as root the package runs it as the `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
     onLog: () => {},
     onError: (e: unknown) => log(`postgres: ${String(e instanceof Error ? e.message : e).trim()}`),
@@ -120,7 +140,15 @@ export async function startEmbeddedPostgres(
     }
     await pg.start();
     // The package keeps its child process private; we need it only to stop it on a hard exit.
-    const child = (pg as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
+    const child = (
+      pg as unknown as {
+        process?: {
+          kill(signal: NodeJS.Signals): boolean;
+          exitCode: number | null;
+          signalCode: NodeJS.Signals | null;
+        };
+      }
+    ).process;
     if (child) running.add(child);
     stopHooks.push(() => {
       if (child) running.delete(child);
@@ -138,6 +166,12 @@ export async function startEmbeddedPostgres(
     url: urlFor(port),
     stop: async () => {
       for (const h of stopHooks) h();
+      // The server may be gone already: Ctrl-C in a terminal signals the whole process group,
+      // postgres included, and the package's stop() would wait forever for an exit event that
+      // has already been emitted. Checked in the same tick stop() subscribes, so none is missed.
+      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+        .process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
       await pg.stop();
     },
   };

@@ -54,8 +54,11 @@ export async function openApiPlatform(
     console,
     graph: graphBackend,
     async close() {
-      await console.close();
+      // Dependents first: the store's stream consumer, then the platform (its list watcher
+      // reads the store), then the store itself.
+      await console.ingestion?.stop();
       await p.close();
+      await console.close();
       if (graphBackend !== (graph as unknown))
         await (graphBackend as { close?: () => Promise<void> }).close?.();
     },
