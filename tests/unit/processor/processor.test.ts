@@ -372,4 +372,57 @@ describe('produce and commit chains', () => {
     expect(commitOffsets).toEqual([...commitOffsets].sort((a, b) => a - b));
     expect(commitOffsets.at(-1)).toBe(29);
   });
+
+  it('retries a failed produce, and never reuses the bytes handed to the failed attempt (a timed-out send may still hold them)', async () => {
+    const { FraudError } = await import('../../../src/core/errors/index.ts');
+    const bus = new MemoryBus({ partitions: 1 });
+    const platform = await embeddedPlatform({ bus });
+    // The enriched records given to the failed attempt, as views and as copies made at the time.
+    const handed: { view: Buffer; copy: Buffer }[] = [];
+    let attempts = 0;
+    const flaky: typeof bus = Object.assign(Object.create(bus), {
+      publishAll: async (parts: Parameters<typeof bus.publishAll>[0]) => {
+        if (attempts++ === 0) {
+          for (const m of parts.find((p) => p.topic === TOPICS.enriched)!.messages) {
+            const view = m.value as Buffer;
+            handed.push({ view, copy: Buffer.from(view) });
+          }
+          throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', 'Kafka produce got no answer in time');
+        }
+        return bus.publishAll(parts);
+      },
+    });
+    const processor = new StreamProcessor({
+      bus: flaky,
+      engine: platform.engine,
+      features: platform.features,
+      maxBatchSize: 10,
+      consumeLabels: false,
+    });
+    const enriched = await bus.subscribe({
+      groupId: 'watch-retry',
+      topics: [TOPICS.enriched],
+      from: 'earliest',
+    });
+    await processor.start();
+    const txs = stream(40, 5);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.slice(0, 10).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    expect(await collect(enriched, 10, 5_000)).toHaveLength(10);
+    // Later batches are encoded after the retry went through.
+    await bus.publish(
+      TOPICS.transactions,
+      txs.slice(10).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    const rest = await collect(enriched, 30, 5_000);
+    expect(rest.map((r) => JSON.parse(r.value.toString()).transaction.transaction_id)).toEqual(
+      txs.slice(10).map((t) => t.transaction_id),
+    );
+    expect(attempts).toBeGreaterThan(2);
+    expect(handed).toHaveLength(10);
+    for (const h of handed) expect(h.view.equals(h.copy)).toBe(true);
+    await processor.stop();
+  });
 });
