@@ -1,41 +1,45 @@
+import { ShardedMap } from '../collections/sharded-map.ts';
+
+/** Slots per chunk: the index grows and shrinks a chunk at a time. */
+const CHUNK_BITS = 13;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+
+/** One chunk of columns: the transaction id, its time, its labelled flag, four entities. */
+class Chunk<E> {
+  readonly ids: (string | undefined)[] = new Array<string | undefined>(CHUNK);
+  readonly times = new Float64Array(CHUNK);
+  readonly labelled = new Uint8Array(CHUNK);
+  readonly entities: (E | undefined)[] = new Array<E | undefined>(4 * CHUNK);
+}
+
 /**
  * The label index: transaction_id → the four risk entities (merchant, category, device, IP) a
  * fraud label on that transaction is credited to. Labels arrive days after the transaction and
  * name only the transaction, so every scored transaction is indexed for the label horizon: at
  * thousands of transactions a second it is the engine's largest long-lived structure.
  *
- * It is stored as columns in a ring of slots, with one Map entry per transaction pointing at an
- * integer position, rather than as one object per transaction. That object, with its time and
- * four references, was three long-lived heap objects per transaction (the object and two boxed
- * doubles); every major GC had to mark them all, and at 5,000 tx/s they were a large share of
- * what survived each scavenge (docs/benchmarks.md, Pipeline).
+ * It is stored as columns, with one map entry per transaction pointing at its position, rather
+ * than as one object per transaction. That object, with its time and four references, was three
+ * long-lived heap objects per transaction (the object and two boxed doubles); every major GC
+ * had to mark them all, and at 5,000 tx/s they were a large share of what survived each
+ * scavenge. The columns come in fixed-size chunks, so growing never copies what is there: a
+ * doubling ring copied 131,072 entries in one call, one of the pauses that made the Kafka p99
+ * (docs/benchmarks.md, Pipeline).
  *
  * Order is arrival order, as a Map's: eviction drops the oldest first, and overwriting a known
  * transaction keeps its place.
  */
 export class LabelIndex<E> {
-  /** transaction_id → position: an absolute sequence number, so growing the ring moves no keys. */
-  private readonly positions = new Map<string, number>();
-  private ids: (string | undefined)[];
-  private times: Float64Array;
-  private labelledFlags: Uint8Array;
-  /** Four entities per slot: merchant, category, device, IP. */
-  private entities: (E | undefined)[];
-  private capacity: number;
+  /** transaction_id → position, an absolute sequence number. */
+  private readonly positions = new ShardedMap<number>();
+  private readonly chunks: Chunk<E>[] = [];
+  /** Position of chunks[0]'s first slot (a multiple of CHUNK). */
+  private base = 0;
   /** Position of the oldest entry. */
   private head = 0;
   /** Position after the newest entry. */
   private tail = 0;
-
-  constructor(initialCapacity = 1024) {
-    let c = 16;
-    while (c < initialCapacity) c *= 2;
-    this.capacity = c;
-    this.ids = new Array<string | undefined>(c);
-    this.times = new Float64Array(c);
-    this.labelledFlags = new Uint8Array(c);
-    this.entities = new Array<E | undefined>(4 * c);
-  }
 
   get size(): number {
     return this.tail - this.head;
@@ -49,20 +53,21 @@ export class LabelIndex<E> {
   set(id: string, time: number, merchant: E, category: E, device: E, ip: E): number {
     let at = this.positions.get(id);
     if (at === undefined) {
-      if (this.tail - this.head === this.capacity) this.grow();
       at = this.tail++;
+      if ((at - this.base) >> CHUNK_BITS === this.chunks.length) this.chunks.push(new Chunk<E>());
       this.positions.set(id, at);
-      const slot = at % this.capacity;
-      this.ids[slot] = id;
-      this.labelledFlags[slot] = 0;
+      const c = this.chunkOf(at);
+      c.ids[at & MASK] = id;
+      c.labelled[at & MASK] = 0;
     }
-    const slot = at % this.capacity;
-    this.times[slot] = time;
+    const c = this.chunkOf(at);
+    const slot = at & MASK;
+    c.times[slot] = time;
     const e = 4 * slot;
-    this.entities[e] = merchant;
-    this.entities[e + 1] = category;
-    this.entities[e + 2] = device;
-    this.entities[e + 3] = ip;
+    c.entities[e] = merchant;
+    c.entities[e + 1] = category;
+    c.entities[e + 2] = device;
+    c.entities[e + 3] = ip;
     return at;
   }
 
@@ -72,21 +77,22 @@ export class LabelIndex<E> {
   }
 
   isLabelled(at: number): boolean {
-    return this.labelledFlags[at % this.capacity] === 1;
+    return this.chunkOf(at).labelled[at & MASK] === 1;
   }
 
   markLabelled(at: number): void {
-    this.labelledFlags[at % this.capacity] = 1;
+    this.chunkOf(at).labelled[at & MASK] = 1;
   }
 
   /** The k-th entity of the transaction at `at`: 0 merchant, 1 category, 2 device, 3 IP. */
   entity(at: number, k: number): E {
-    return this.entities[4 * (at % this.capacity) + k] as E;
+    return this.chunkOf(at).entities[4 * (at & MASK) + k] as E;
   }
 
   /** Drops entries, oldest first, while their event time is ≤ cutoff; stops at the first newer one. */
   dropUntil(cutoff: number): void {
-    while (this.head < this.tail && this.times[this.head % this.capacity]! <= cutoff) this.dropHead();
+    while (this.head < this.tail && this.chunkOf(this.head).times[this.head & MASK]! <= cutoff)
+      this.dropHead();
   }
 
   /** Drops the `n` oldest entries. */
@@ -94,36 +100,23 @@ export class LabelIndex<E> {
     for (let i = 0; i < n && this.head < this.tail; i++) this.dropHead();
   }
 
-  private dropHead(): void {
-    const slot = this.head % this.capacity;
-    this.positions.delete(this.ids[slot]!);
-    this.ids[slot] = undefined;
-    const e = 4 * slot;
-    // Released so an evicted entity can be collected.
-    this.entities[e] = this.entities[e + 1] = this.entities[e + 2] = this.entities[e + 3] = undefined;
-    this.head++;
+  private chunkOf(at: number): Chunk<E> {
+    return this.chunks[(at - this.base) >> CHUNK_BITS]!;
   }
 
-  /** Doubles the ring. Positions are absolute, so each live entry moves to `position % capacity`. */
-  private grow(): void {
-    const c = this.capacity;
-    const n = 2 * c;
-    const ids = new Array<string | undefined>(n);
-    const times = new Float64Array(n);
-    const flags = new Uint8Array(n);
-    const entities = new Array<E | undefined>(4 * n);
-    for (let at = this.head; at < this.tail; at++) {
-      const from = at % c;
-      const to = at % n;
-      ids[to] = this.ids[from];
-      times[to] = this.times[from]!;
-      flags[to] = this.labelledFlags[from]!;
-      for (let k = 0; k < 4; k++) entities[4 * to + k] = this.entities[4 * from + k];
+  private dropHead(): void {
+    const c = this.chunkOf(this.head);
+    const slot = this.head & MASK;
+    this.positions.delete(c.ids[slot]!);
+    c.ids[slot] = undefined;
+    const e = 4 * slot;
+    // Released so an evicted entity can be collected.
+    c.entities[e] = c.entities[e + 1] = c.entities[e + 2] = c.entities[e + 3] = undefined;
+    this.head++;
+    // A chunk whose every slot has been dropped goes; the next one starts the list.
+    if (this.head - this.base >= CHUNK) {
+      this.chunks.shift();
+      this.base += CHUNK;
     }
-    this.ids = ids;
-    this.times = times;
-    this.labelledFlags = flags;
-    this.entities = entities;
-    this.capacity = n;
   }
 }

@@ -1,3 +1,5 @@
+import { ShardedMap } from '../collections/sharded-map.ts';
+
 /**
  * The transactions the in-process identity graph remembers (idempotency, labels, the case
  * view), as columns instead of one row object per transaction (issue #2).
@@ -79,8 +81,12 @@ class StringColumn {
 }
 
 export class TransactionStore {
-  /** Transaction id → slot. */
-  private readonly slots = new Map<string, number>();
+  /**
+   * Transaction id → slot. Sharded: one Map this size rehashed 131,072 ids in one call, at the
+   * same transaction as the feature engine's label index, one of the pauses behind the Kafka
+   * p99 (docs/benchmarks.md, Pipeline).
+   */
+  private readonly slots = new ShardedMap<number>();
   /** The id in each slot (the Map key's own string), to forget it when its slot is reused. */
   private readonly ids: string[] = [];
   // Node indexes (see IdentityNode.index); meaningful once the slot has its row.

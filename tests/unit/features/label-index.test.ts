@@ -70,29 +70,37 @@ describe('label index (transaction_id → the entities a fraud label is credited
     expect(index.size).toBe(0);
   });
 
-  it('grows while wrapped around its ring without losing or mixing up entries', () => {
-    const index = new LabelIndex<Entity>(16);
+  it('grows and shrinks a chunk at a time without losing or mixing up entries', () => {
+    const index = new LabelIndex<Entity>();
     const ids: string[] = [];
     let next = 0;
-    // Fill, drop the head, refill: the live range wraps the ring several times and grows it.
+    let dropped = 0;
+    // Add more than a chunk (8,192 slots) per round and drop a little less: the live range
+    // crosses chunk boundaries, new chunks are added and fully dropped ones released.
     for (let round = 0; round < 6; round++) {
-      for (let i = 0; i < 13 + round * 7; i++) {
+      for (let i = 0; i < 9_000 + round * 700; i++) {
         const id = `tx_${next}`;
         ids.push(id);
         const at = index.set(id, next, e(`m${next}`), e(`c${next % 3}`), e(`d${next}`), e(`ip${next}`));
         if (next % 5 === 0) index.markLabelled(at);
         next++;
       }
-      index.dropOldest(9);
+      index.dropOldest(8_500);
+      dropped += 8_500;
     }
-    const live = ids.slice(6 * 9);
+    const live = ids.slice(dropped);
     expect(index.size).toBe(live.length);
-    for (const id of ids.slice(0, 6 * 9)) expect(index.find(id)).toBe(-1);
+    for (const id of ids.slice(0, dropped)) expect(index.find(id)).toBe(-1);
     expect(content(index, live)).toEqual(
       live.map((id) => {
         const n = Number(id.slice(3));
         return [id, `m${n},c${n % 3},d${n},ip${n}`, n % 5 === 0];
       }),
     );
+    index.dropUntil(Number.POSITIVE_INFINITY);
+    expect(index.size).toBe(0);
+    // Still usable once emptied.
+    const at = index.set('tx_again', 1, e('m'), e('c'), e('d'), e('ip'));
+    expect(index.find('tx_again')).toBe(at);
   });
 });
