@@ -132,27 +132,19 @@ export async function startEmbeddedPostgres(
     onError: (e: unknown) => log(`postgres: ${String(e instanceof Error ? e.message : e).trim()}`),
   });
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
-  const stopHooks: (() => void)[] = [];
+  // The package keeps its child process private; we need it to stop it on a hard exit, and to
+  // know whether it is still running when we stop it.
+  let child:
+    | { kill(signal: NodeJS.Signals): boolean; exitCode: number | null; signalCode: string | null }
+    | undefined;
   try {
     if (fresh) {
       log(`initialising embedded PostgreSQL in ${dir}`);
       await pg.initialise();
     }
     await pg.start();
-    // The package keeps its child process private; we need it only to stop it on a hard exit.
-    const child = (
-      pg as unknown as {
-        process?: {
-          kill(signal: NodeJS.Signals): boolean;
-          exitCode: number | null;
-          signalCode: NodeJS.Signals | null;
-        };
-      }
-    ).process;
+    child = (pg as unknown as { process?: NonNullable<typeof child> }).process;
     if (child) running.add(child);
-    stopHooks.push(() => {
-      if (child) running.delete(child);
-    });
     if (fresh) await pg.createDatabase(EMBEDDED_DATABASE);
   } catch (err) {
     throw new FraudError(
@@ -165,12 +157,10 @@ export async function startEmbeddedPostgres(
   return {
     url: urlFor(port),
     stop: async () => {
-      for (const h of stopHooks) h();
+      if (child) running.delete(child);
       // The server may be gone already: Ctrl-C in a terminal signals the whole process group,
       // postgres included, and the package's stop() would wait forever for an exit event that
       // has already been emitted. Checked in the same tick stop() subscribes, so none is missed.
-      const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
-        .process;
       if (child && (child.exitCode !== null || child.signalCode !== null)) return;
       await pg.stop();
     },

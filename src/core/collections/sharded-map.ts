@@ -31,6 +31,16 @@ export class ShardedMap<V> {
     this.count += shard.size - before;
   }
 
+  /** The key's value; a key not present is first set to `value` (one hash for both). */
+  getOrAdd(key: string, value: V): V {
+    const shard = this.shards[shardOf(key)]!;
+    const known = shard.get(key);
+    if (known !== undefined) return known;
+    shard.set(key, value);
+    this.count++;
+    return value;
+  }
+
   delete(key: string): boolean {
     const deleted = this.shards[shardOf(key)]!.delete(key);
     if (deleted) this.count--;

@@ -51,16 +51,17 @@ export class LabelIndex<E> {
    * `Map.set` on an existing key keeps its insertion order.
    */
   set(id: string, time: number, merchant: E, category: E, device: E, ip: E): number {
-    let at = this.positions.get(id);
-    if (at === undefined) {
-      at = this.tail++;
+    const at = this.positions.getOrAdd(id, this.tail);
+    const isNew = at === this.tail;
+    if (isNew) {
+      this.tail++;
       if ((at - this.base) >> CHUNK_BITS === this.chunks.length) this.chunks.push(new Chunk<E>());
-      this.positions.set(id, at);
-      const c = this.chunkOf(at);
+    }
+    const c = this.chunkOf(at);
+    if (isNew) {
       c.ids[at & MASK] = id;
       c.labelled[at & MASK] = 0;
     }
-    const c = this.chunkOf(at);
     const slot = at & MASK;
     c.times[slot] = time;
     const e = 4 * slot;
