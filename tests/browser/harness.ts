@@ -27,6 +27,8 @@ import {
   StoreIngestion,
 } from '../../src/services/console/index.ts';
 import { buildConsoleServer } from '../../src/services/console/server.ts';
+// A deterministic generator so screenshots and runs are reproducible.
+import { mulberry32 } from '../support/prng.ts';
 
 export interface Harness {
   readonly url: string;
@@ -51,18 +53,6 @@ export interface SimulatedDecision {
   /** Decision time in the past, ms (fills the dashboard series). Default 0. */
   agoMs?: number;
   reason?: string;
-}
-
-// A deterministic generator so screenshots and runs are reproducible.
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let counter = 0;
@@ -210,7 +200,7 @@ export async function startHarness(options: { port?: number; host?: string } = {
   };
 
   const seed = async (count: number, minutes: number) => {
-    const rnd = prng(42);
+    const rnd = mulberry32(42);
     const merchants = ['m_987', 'm_112', 'm_530', 'm_771', 'm_204'];
     const countries = ['BR', 'BR', 'BR', 'AR', 'US', 'PT'];
     for (let i = 0; i < count; i++) {
@@ -279,7 +269,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.stderr.write(demoBanner(h.url, h.access));
   await h.seed(Number(values.seed ?? 900), 30);
   const rate = Number(values.rate ?? 1);
-  const rnd = prng(7);
+  const rnd = mulberry32(7);
   const timer =
     rate > 0
       ? setInterval(() => {
