@@ -75,6 +75,7 @@ export class StoreIngestion {
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
   #flushing: Promise<void> | null = null;
+  #flushAgain: Promise<void> | null = null;
 
   constructor(options: StoreIngestionOptions) {
     this.#o = options;
@@ -92,9 +93,20 @@ export class StoreIngestion {
     this.#timer.unref();
   }
 
-  /** Publishes pending labels now (also called right after each verdict). */
+  /**
+   * Publishes pending labels now (also called right after each verdict). A flush already in
+   * flight may have read the outbox before the caller's label was committed, so a call made
+   * during one waits for it and then for one more pass (shared by every caller in between).
+   */
   flushLabels(): Promise<void> {
-    this.#flushing ??= (async () => {
+    if (this.#flushing) {
+      this.#flushAgain ??= this.#flushing.then(() => {
+        this.#flushAgain = null;
+        return this.flushLabels();
+      });
+      return this.#flushAgain;
+    }
+    this.#flushing = (async () => {
       try {
         for (;;) {
           const n = await this.#o.store.publishPendingLabels(labelPublisher(this.#o.bus));
@@ -117,6 +129,7 @@ export class StoreIngestion {
     await this.#sub?.close();
     await this.#loop;
     await this.#flushing;
+    await this.#flushAgain;
   }
 
   async #run(): Promise<void> {

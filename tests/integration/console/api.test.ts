@@ -200,6 +200,41 @@ describe('console API on PostgreSQL (DATABASE_URL)', () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('a verdict committed while an outbox flush is in flight is published by the flush it asks for', async () => {
+    const caseOf = (card: string) =>
+      waitFor(async () => (await store.listCases({ status: 'open' })).find((c) => c.card_id === card));
+    const first = await publishFraud('card_outbox_1');
+    const second = await publishFraud('card_outbox_2');
+    const [a, b] = [await caseOf('card_outbox_1'), await caseOf('card_outbox_2')];
+    const actor = { name: 'analyst', role: 'analyst' } as const;
+    // A bus whose first labels publish waits for a gate: the outbox flush stays in flight.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let calls = 0;
+    const gated = Object.create(bus, {
+      publish: {
+        value: async (topic: string, messages: Parameters<MemoryBus['publish']>[1]) => {
+          if (topic === TOPICS.labels && calls++ === 0) await gate;
+          return bus.publish(topic, messages);
+        },
+      },
+    }) as MemoryBus;
+    const outbox = new StoreIngestion({ store, bus: gated });
+    await store.decideCase(a.case_id, 'confirmed_fraud', actor);
+    const inFlight = outbox.flushLabels();
+    await waitFor(async () => calls === 1);
+    await store.decideCase(b.case_id, 'confirmed_fraud', actor);
+    const mine = outbox.flushLabels();
+    open();
+    await inFlight;
+    await mine;
+    for (const e of [first, second])
+      expect(await store.labelsFor(e.alert.transaction_id)).toEqual([
+        expect.objectContaining({ is_fraud: true, published_at: expect.any(Date) }),
+      ]);
+    expect(outbox.counters.labelsPublished).toBe(2);
+  });
+
   it("a viewer's verdict is 403 FRAUD_FORBIDDEN, and the viewer sees masked PII", async () => {
     const e = await publishFraud('card_api_viewer_9876');
     const caseId = await waitFor(
