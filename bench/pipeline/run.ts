@@ -340,6 +340,9 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     ],
     { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // A bench that fails part-way must not leave its processor running (it would compete with
+  // the next run for the cores and the partitions).
+  process.once('exit', () => child.kill('SIGKILL'));
   let childOut = '';
   child.stderr!.on('data', (d: Buffer) => {
     childOut += d.toString();
