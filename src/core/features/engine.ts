@@ -105,28 +105,38 @@ export interface FeatureEngineStats {
   labelIndexEvicted: number;
 }
 
-/** History of one entity: rows in the order applied, `start` = first live element. */
-class History {
+/** Rows in the order applied (each starting with its time), `start` = first live element. */
+interface Rows {
+  rows: number[];
+  start: number;
+}
+
+/** Drops rows from the head while their time is ≤ cutoff; compacts now and then. */
+function trimRows(r: Rows, cutoff: number, stride: number): void {
+  const rows = r.rows;
+  let s = r.start;
+  while (s < rows.length && rows[s]! <= cutoff) s += stride;
+  if (s >= rows.length) {
+    r.rows = [];
+    r.start = 0;
+  } else if (s > 64 && s * 2 > rows.length) {
+    r.rows = rows.slice(s);
+    r.start = 0;
+  } else {
+    r.start = s;
+  }
+}
+
+/** History of one entity (card, customer). */
+class History implements Rows {
   rows: number[] = [];
   start = 0;
   latest = Number.NEGATIVE_INFINITY;
   /** hash53 of the entity's id, computed once instead of once per transaction. */
   id = 0;
 
-  /** Drops rows from the head while their time is ≤ cutoff; compacts now and then. */
   trim(cutoff: number, stride: number): void {
-    const rows = this.rows;
-    let s = this.start;
-    while (s < rows.length && rows[s]! <= cutoff) s += stride;
-    if (s >= rows.length) {
-      this.rows = [];
-      this.start = 0;
-    } else if (s > 64 && s * 2 > rows.length) {
-      this.rows = rows.slice(s);
-      this.start = 0;
-    } else {
-      this.start = s;
-    }
+    trimRows(this, cutoff, stride);
   }
 }
 
@@ -139,8 +149,13 @@ class RiskState {
   fraud: number[] | null = null;
   fraudStart = 0;
   latest = Number.NEGATIVE_INFINITY;
-  /** Device and IP also keep which cards they saw (LINK_STRIDE rows). */
-  links: History | null = null;
+  /**
+   * Device and IP also keep which cards they saw (LINK_STRIDE rows from `start`), here rather
+   * than in a History of their own: most IPs are seen once, and every object of entity state
+   * (a History's boxed double fields too) is one more for each major GC to mark.
+   */
+  rows: number[] | null = null;
+  start = 0;
   /** hash53 of the entity's id, computed once instead of once per transaction. */
   id = 0;
   /**
@@ -524,16 +539,18 @@ export class FeatureEngine {
     const x = this.point;
     x.time = time;
     const L = this.allowedLatenessMs;
-    device.links ??= new History();
-    ip.links ??= new History();
+    if (device.rows === null) device.rows = [];
+    if (ip.rows === null) ip.rows = [];
+    const deviceLinks = device.rows;
+    const ipLinks = ip.rows;
     // Read each entity's newest row first, all together: the eight reads are independent, so
     // their cache misses overlap here instead of coming one after another in each
     // computation below (the engine waits on memory more than it computes).
     this.warm =
       newest(card.rows, CARD_STRIDE) +
       newest(customer.rows, CUSTOMER_STRIDE) +
-      newest(device.links.rows, LINK_STRIDE) +
-      newest(ip.links.rows, LINK_STRIDE) +
+      newest(deviceLinks, LINK_STRIDE) +
+      newest(ipLinks, LINK_STRIDE) +
       newest(merchant.tl, TIMELINE_STRIDE) +
       newest(category.tl, TIMELINE_STRIDE) +
       newest(device.tl, TIMELINE_STRIDE) +
@@ -557,8 +574,8 @@ export class FeatureEngine {
 
     const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
     computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
-    computeLinks(x, 0, device.links.rows, device.links.start, device.links.rows.length, out);
-    computeLinks(x, 1, ip.links.rows, ip.links.start, ip.links.rows.length, out);
+    computeLinks(x, 0, deviceLinks, device.start, deviceLinks.length, out);
+    computeLinks(x, 1, ipLinks, ip.start, ipLinks.length, out);
     const counts = this.riskCounts;
     countRisk(merchant, x, counts, 0);
     countRisk(category, x, counts, 6);
@@ -581,10 +598,10 @@ export class FeatureEngine {
     writeCustomerRow(x, customer.rows);
     customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE);
     if (x.time > customer.latest) customer.latest = x.time;
-    writeLinkRow(x, device.links.rows);
-    device.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
-    writeLinkRow(x, ip.links.rows);
-    ip.links.trim(x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
+    writeLinkRow(x, deviceLinks);
+    trimRows(device as Rows, x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
+    writeLinkRow(x, ipLinks);
+    trimRows(ip as Rows, x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
     const riskCutoff = x.time - RISK_HISTORY_MS - L;
     applyRisk(merchant, x, riskCutoff);
     applyRisk(category, x, riskCutoff);
