@@ -119,6 +119,18 @@ describe('EnrichedEncoder (enriched records as bytes, for the processor)', () =>
       expect(bytes.toString('utf8')).toBe(enrichedJson(raw, v, at));
       expect(bytes.equals(Buffer.from(enrichedJson(raw, v, at)))).toBe(true);
     }
+    // Mixed vectors: small integers are written digit by digit, every other value in order
+    // from one JSON text of them all, so each kind must land in its own feature.
+    const kinds = [...samples, NaN, Infinity, -Infinity, 0, 7, 42, 999, 1000, -1];
+    let seed = 7;
+    for (let n = 0; n < 200; n++) {
+      const v = new Float64Array(FEATURE_COUNT);
+      for (let i = 0; i < v.length; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        v[i] = kinds[seed % kinds.length]!;
+      }
+      expect(encoder.encode(Buffer.from(raw), v, at).toString('utf8')).toBe(enrichedJson(raw, v, at));
+    }
     const platform = await embeddedPlatform();
     const results = await platform.engine.decide(stream(300, 11));
     encoder.reset();
