@@ -82,7 +82,13 @@ export interface CaseChangeEvent {
   readonly assignee: string | null;
 }
 
-export type ConsoleEvent = NewAlertEvent | CaseChangeEvent;
+/** A case's labels reached the `labels` topic (the outbox published them). */
+export interface LabelsPublishedEvent {
+  readonly type: 'labels';
+  readonly case_id: number;
+}
+
+export type ConsoleEvent = NewAlertEvent | CaseChangeEvent | LabelsPublishedEvent;
 
 export interface IngestBatch {
   readonly transactions?: readonly EnrichedTransaction[];
@@ -740,8 +746,9 @@ export class PgStore {
         source: Label['source'];
         labeled_by: string | null;
         card_id: string | null;
+        case_id: string | null;
       }>(
-        `SELECT label_id, transaction_id, is_fraud, labeled_at, source, labeled_by, card_id FROM labels
+        `SELECT label_id, transaction_id, is_fraud, labeled_at, source, labeled_by, card_id, case_id FROM labels
          WHERE published_at IS NULL ORDER BY label_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
@@ -761,6 +768,12 @@ export class PgStore {
       await c.query('UPDATE labels SET published_at = now() WHERE label_id = ANY ($1)', [
         rows.map((r) => r.label_id),
       ]);
+      // An open case view shows each label as pending until it is published, which may be long
+      // after the verdict (the bus was down): it learns of the change from this event.
+      for (const caseId of new Set(rows.flatMap((r) => (r.case_id === null ? [] : [Number(r.case_id)])))) {
+        const event: LabelsPublishedEvent = { type: 'labels', case_id: caseId };
+        await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(event)]);
+      }
       return rows.length;
     });
   }

@@ -481,7 +481,7 @@ export async function consoleRoutes(app: FastifyInstance, d: RouteDeps): Promise
     opts(
       'console:read',
       ['live'],
-      'Server-sent events: `alert` (new alert; masked for viewers), `case` (case changed), `lists`',
+      "Server-sent events: `alert` (new alert; masked for viewers), `case` (case changed), `labels` (a case's labels published), `lists`",
       {
         produces: ['text/event-stream'],
       },

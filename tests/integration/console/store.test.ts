@@ -1,5 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgStore } from '../../../src/adapters/store-postgres/index.ts';
+import { NOTIFY_CHANNEL, PgStore } from '../../../src/adapters/store-postgres/index.ts';
 import { validators } from '../../../src/core/contracts/index.ts';
 import { fraudEvent, freshDatabase } from './db.ts';
 
@@ -82,12 +83,22 @@ describe('PostgreSQL console store (DATABASE_URL)', () => {
       before: { status: 'open' },
       after: { status: 'closed', outcome: 'confirmed_fraud' },
     });
+    // Open case views learn that the labels left the outbox: one `labels` event per case.
+    const listener = new pg.Client({ connectionString: store.url });
+    await listener.connect();
+    const events: unknown[] = [];
+    listener.on('notification', (n) => events.push(JSON.parse(n.payload ?? 'null')));
+    await listener.query(`LISTEN ${NOTIFY_CHANNEL}`);
     const published: unknown[] = [];
     await store.publishPendingLabels(async (ls) => void published.push(...ls));
     expect(published).toContainEqual({ key: 'card_verdict', label: labels[0] });
     const n = published.length;
     await store.publishPendingLabels(async (ls) => void published.push(...ls));
     expect(published).toHaveLength(n);
+    await listener.query('SELECT 1'); // notifications sent before this reply have arrived
+    await listener.end();
+    expect(events).toContainEqual({ type: 'labels', case_id: caseId });
+    expect(events.filter((e) => (e as { type: string }).type === 'labels')).toHaveLength(1);
   });
 
   it('an inconclusive verdict closes the case without inventing a label', async () => {

@@ -40,7 +40,7 @@ export function connectLive(onState) {
   source = new EventSource('/v1/events');
   source.onopen = () => onState(true);
   source.onerror = () => onState(false);
-  for (const type of ['alert', 'case', 'lists']) {
+  for (const type of ['alert', 'case', 'labels', 'lists']) {
     source.addEventListener(type, (e) => {
       const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
       for (const l of listeners) l(type, data);

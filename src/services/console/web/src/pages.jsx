@@ -412,9 +412,14 @@ export function Cases({ me }) {
 
 export function CaseView({ id, me }) {
   const { data: c, error, reload } = useData(`/v1/cases/${id}`);
-  // Reload on changes to this case only: each unmasked view is an audited access.
+  // Reload on changes to this case only (its labels published too): each unmasked view is an
+  // audited access.
   useEffect(
-    () => onLive((type, e) => (type === 'case' || type === 'alert') && e.case_id === id && reload()),
+    () =>
+      onLive(
+        (type, e) =>
+          (type === 'case' || type === 'alert' || type === 'labels') && e.case_id === id && reload(),
+      ),
     [id, reload],
   );
   const { data: graph } = useData(`/v1/cases/${id}/graph`);
