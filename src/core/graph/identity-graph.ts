@@ -223,10 +223,10 @@ export class IpNode extends IdentityNode {
     this.more.set(rel.device.key, rel);
   }
 
-  *devices(): Generator<SeenFromRel> {
-    if (this.first === null) return;
-    yield this.first;
-    if (this.more !== null) yield* this.more.values();
+  /** A new array each call (cheaper on the signal walks than a generator). */
+  devices(): SeenFromRel[] {
+    if (this.first === null) return [];
+    return this.more === null ? [this.first] : [this.first, ...this.more.values()];
   }
 }
 
