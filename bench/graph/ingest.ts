@@ -17,6 +17,7 @@ import { Neo4jGraph } from '../../src/adapters/graph-neo4j/backend.ts';
 import { TOPICS, type Transaction } from '../../src/core/contracts/index.ts';
 import { GraphService } from '../../src/services/graph-service/index.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
+import { underRunPrefix } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,15 +47,7 @@ const bus = new MemoryBus({ partitions: 6 });
 const warmUp: Transaction[] = [];
 const messages = [];
 for (let i = 0; i < warm + count; i++) {
-  const t = sim.next().transaction;
-  const tx = {
-    ...t,
-    transaction_id: p + t.transaction_id,
-    card_id: p + t.card_id,
-    customer_id: p + t.customer_id,
-    device_id: p + t.device_id,
-    merchant_id: p + t.merchant_id,
-  };
+  const tx = underRunPrefix(sim.next().transaction, p);
   if (i < warm) {
     warmUp.push(tx);
     continue;

@@ -13,6 +13,7 @@ import neo4j from 'neo4j-driver';
 import { aggregate, Neo4jGraph, WRITE_STEPS } from '../../src/adapters/graph-neo4j/backend.ts';
 import { toGraphRow } from '../../src/core/graph/model.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
+import { underRunPrefix } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,18 +29,7 @@ const [count, batch, warm] = [Number(values.count), Number(values.batch), Number
 // A run prefix keeps every run's entities and transactions new in a shared database.
 const p = `w${Date.now().toString(36)}_`;
 const sim = createSimulator({ seed: 3, customers: 10_000, count: warm + count, fraudRate: 0.02 });
-const txs = [];
-for (let i = 0; i < warm + count; i++) {
-  const t = sim.next().transaction;
-  txs.push({
-    ...t,
-    transaction_id: p + t.transaction_id,
-    card_id: p + t.card_id,
-    customer_id: p + t.customer_id,
-    device_id: p + t.device_id,
-    merchant_id: p + t.merchant_id,
-  });
-}
+const txs = Array.from({ length: warm + count }, () => underRunPrefix(sim.next().transaction, p));
 const auth =
   process.env['NEO4J_USER'] && process.env['NEO4J_PASSWORD']
     ? neo4j.auth.basic(process.env['NEO4J_USER'], process.env['NEO4J_PASSWORD'])
