@@ -770,10 +770,12 @@ export class PgStore {
       ]);
       // An open case view shows each label as pending until it is published, which may be long
       // after the verdict (the bus was down): it learns of the change from this event.
-      for (const caseId of new Set(rows.flatMap((r) => (r.case_id === null ? [] : [Number(r.case_id)])))) {
-        const event: LabelsPublishedEvent = { type: 'labels', case_id: caseId };
-        await c.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(event)]);
-      }
+      const cases = new Set(rows.flatMap((r) => (r.case_id === null ? [] : [Number(r.case_id)])));
+      const events = [...cases].map((case_id) =>
+        JSON.stringify({ type: 'labels', case_id } satisfies LabelsPublishedEvent),
+      );
+      if (events.length > 0)
+        await c.query('SELECT pg_notify($1, e) FROM unnest($2::text[]) AS e', [NOTIFY_CHANNEL, events]);
       return rows.length;
     });
   }
