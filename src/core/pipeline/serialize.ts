@@ -134,11 +134,7 @@ export class EnrichedEncoder {
     // it past the next scavenge: ~250 B of old-generation garbage per record.
     const others = this.others;
     others.length = 0;
-    for (let i = 0; i < K; i++) {
-      const v = vector[i]!;
-      const n = v | 0;
-      if (!(n === v && n >= 0 && n < 1000)) others.push(v);
-    }
+    for (let i = 0; i < K; i++) if (!isSmallCount(vector[i]!)) others.push(vector[i]!);
     const text = others.length === 0 ? '' : JSON.stringify(others);
     let t = 1; // past '['
     let o = put(out, start, ENRICHED_HEAD);
@@ -147,8 +143,8 @@ export class EnrichedEncoder {
     for (let i = 0; i < K; i++) {
       for (let j = PREFIX_AT[i]!, end = PREFIX_AT[i + 1]!; j < end; j++) out[o++] = PREFIX_BYTES[j]!;
       const v = vector[i]!;
-      const n = v | 0;
-      if (n === v && n >= 0 && n < 1000) {
+      if (isSmallCount(v)) {
+        const n = v | 0;
         // Small counts and flags, most of the vector: digits without a string, in integer
         // arithmetic (`%` on the double itself compiles to a call and cost more than the rest).
         if (n < 10) out[o++] = 48 + n;
@@ -173,6 +169,12 @@ export class EnrichedEncoder {
     this.at = o;
     return out.subarray(start, o);
   }
+}
+
+/** 0–999, written digit by digit; every other value comes from the record's JSON text of them. */
+function isSmallCount(v: number): boolean {
+  const n = v | 0;
+  return n === v && n >= 0 && n < 1000;
 }
 
 function put(out: Buffer, at: number, bytes: Uint8Array): number {
