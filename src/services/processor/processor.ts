@@ -58,10 +58,10 @@ export interface ProcessorOptions {
   /** Records per batch. Default 500. */
   readonly maxBatchSize?: number;
   /**
-   * Batches whose output or offset commit may be in flight while the next one is decided.
-   * Default 4. Decisions stay strictly sequential (feature state is applied in offset order);
-   * only the produce and commit round trips overlap. Batches are produced in order, and offsets
-   * are committed in batch order after their output is acked.
+   * Batches whose output may be in flight while the next one is decided. Default 4. Decisions
+   * stay strictly sequential (feature state is applied in offset order); only the produce round
+   * trips overlap. Batches are produced in order, and offsets are committed in batch order after
+   * their output is acked. Offset commits are not counted here: they coalesce (see `commitLater`).
    */
   readonly maxInFlight?: number;
   /** Also consume the `labels` topic. Default true. */
@@ -91,6 +91,10 @@ export class StreamProcessor {
   private readonly enrichedEncoder = new EnrichedEncoder();
   /** The last batch handed to `produce`: the next one is produced after it. */
   private producedTail: Promise<unknown> = Promise.resolve();
+  /** Newest produced record per partition whose offset is not committed yet. */
+  private readonly uncommitted = new Map<string, ConsumedRecord>();
+  /** The commit request in flight, if any; it goes on until `uncommitted` is empty. */
+  private committing: Promise<void> | null = null;
   private subscription: Subscription | null = null;
   private labelSubscription: Subscription | null = null;
   private loops: Promise<void>[] = [];
@@ -188,9 +192,11 @@ export class StreamProcessor {
         if (records.length === 0) continue;
         const output = await this.withRetry('decide', () => this.decide(records));
         this.options.metrics?.batchSize.observe(records.length);
-        // Two chains: a batch is produced once the previous batch's output is acknowledged (per-key
-        // order), and committed once it is produced and the previous batch is committed (offsets in
-        // order). A commit round trip never delays the next batch's output.
+        // A batch is produced once the previous batch's output is acknowledged (per-key order),
+        // then reported and queued for commit in batch order. The commit itself is not waited
+        // for here: Kafka's group coordinator holds each offset write for a few milliseconds
+        // (group.coordinator.append.linger.ms, 5 by default), and a window that waited on it
+        // kept every batch behind a commit round trip (docs/benchmarks.md, Pipeline).
         const previous = this.inFlight.at(-1) ?? Promise.resolve();
         // A failed produce fails the processor; no later batch is produced after it.
         const produced = this.producedTail.then(() => this.produce(output));
@@ -208,6 +214,7 @@ export class StreamProcessor {
         while (this.inFlight.length >= maxInFlight) await this.inFlight[0];
       }
       await Promise.all(this.inFlight);
+      await this.commitsSettled();
     } catch (err) {
       this.options.logger?.error({ err }, 'processor failed');
       if (this.stateValue === 'running' || this.stateValue === 'draining') this.transition('failed');
@@ -287,16 +294,7 @@ export class StreamProcessor {
     producedAt: number,
   ): Promise<void> {
     const { metrics } = this.options;
-    try {
-      await this.withRetry('commit', () => sub.commit(records), 3);
-    } catch (err) {
-      // Output is produced; only the offsets did not stick (typically a rebalance moved the
-      // partitions). The next owner redoes these records: at-least-once, idempotent features.
-      this.options.logger?.warn(
-        { err, records: records.length },
-        'commit failed; records will be redelivered',
-      );
-    }
+    this.commitLater(sub, records);
     this.processed += out.results.length;
     this.deadLettered += out.dlq.length;
     const endToEndMs = out.sendTimes.map((t) => Math.max(0, producedAt - t));
@@ -314,11 +312,52 @@ export class StreamProcessor {
     this.options.onBatch?.(out.results, out.dlq.length, endToEndMs);
   }
 
+  /**
+   * Queues a produced batch's offsets for commit. One commit request is in flight at a time;
+   * batches produced meanwhile wait in `uncommitted` (newest offset per partition) and go in the
+   * next request, so commits keep batch order, never pile up, and never hold up decisions.
+   */
+  private commitLater(sub: Subscription, records: readonly ConsumedRecord[]): void {
+    for (const r of records) {
+      const key = `${r.topic}:${r.partition}`;
+      const newest = this.uncommitted.get(key);
+      if (!newest || newest.offset < r.offset) this.uncommitted.set(key, r);
+    }
+    this.committing ??= this.commitUncommitted(sub);
+  }
+
+  private async commitUncommitted(sub: Subscription): Promise<void> {
+    try {
+      while (this.uncommitted.size > 0) {
+        const records = [...this.uncommitted.values()];
+        this.uncommitted.clear();
+        try {
+          await this.withRetry('commit', () => sub.commit(records), 3);
+        } catch (err) {
+          // Output is produced; only the offsets did not stick (typically a rebalance moved the
+          // partitions). The next owner redoes these records: at-least-once, idempotent features.
+          this.options.logger?.warn(
+            { err, partitions: records.length },
+            'commit failed; records will be redelivered',
+          );
+        }
+      }
+    } finally {
+      this.committing = null;
+    }
+  }
+
+  /** Resolves once every offset queued so far has been committed (or given up on). */
+  private async commitsSettled(): Promise<void> {
+    while (this.committing) await this.committing;
+  }
+
   /** Replaces a dead transactions subscription with a new member of the same group. */
   private async resubscribe(cause: unknown): Promise<void> {
     this.options.logger?.warn({ err: cause }, 'consumer failed; rejoining the group');
     // Let in-flight output finish first, so its commits go through the old member or fail harmlessly.
     await Promise.allSettled(this.inFlight);
+    await this.commitsSettled();
     await this.subscription?.close().catch(() => {});
     for (let attempt = 1; !this.stopRequested; attempt++) {
       try {
