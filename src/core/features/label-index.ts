@@ -1,13 +1,12 @@
-import { ShardedMap } from '../collections/sharded-map.ts';
+import { IdQueue } from '../collections/id-queue.ts';
 
 /** Slots per chunk: the index grows and shrinks a chunk at a time. */
 const CHUNK_BITS = 13;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
-/** One chunk of columns: the transaction id, its time, its labelled flag, four entities. */
+/** One chunk of columns: the transaction's time, its labelled flag, four entities. */
 class Chunk<E> {
-  readonly ids: (string | undefined)[] = new Array<string | undefined>(CHUNK);
   readonly times = new Float64Array(CHUNK);
   readonly labelled = new Uint8Array(CHUNK);
   readonly entities: (E | undefined)[] = new Array<E | undefined>(4 * CHUNK);
@@ -19,8 +18,8 @@ class Chunk<E> {
  * name only the transaction, so every scored transaction is indexed for the label horizon: at
  * thousands of transactions a second it is the engine's largest long-lived structure.
  *
- * It is stored as columns, with one map entry per transaction pointing at its position, rather
- * than as one object per transaction. That object, with its time and four references, was three
+ * It is stored as columns, with the id in an `IdQueue` (off the GC heap) giving its position,
+ * rather than as one object per transaction. That object, with its time and four references, was three
  * long-lived heap objects per transaction (the object and two boxed doubles); every major GC
  * had to mark them all, and at 5,000 tx/s they were a large share of what survived each
  * scavenge. The columns come in fixed-size chunks, so growing never copies what is there: a
@@ -31,18 +30,14 @@ class Chunk<E> {
  * transaction keeps its place.
  */
 export class LabelIndex<E> {
-  /** transaction_id → position, an absolute sequence number. */
-  private readonly positions = new ShardedMap<number>();
+  /** transaction_id → position: the id's sequence number in the queue. */
+  private readonly ids = new IdQueue();
   private readonly chunks: Chunk<E>[] = [];
   /** Position of chunks[0]'s first slot (a multiple of CHUNK). */
   private base = 0;
-  /** Position of the oldest entry. */
-  private head = 0;
-  /** Position after the newest entry. */
-  private tail = 0;
 
   get size(): number {
-    return this.tail - this.head;
+    return this.ids.size;
   }
 
   /**
@@ -51,17 +46,14 @@ export class LabelIndex<E> {
    * `Map.set` on an existing key keeps its insertion order.
    */
   set(id: string, time: number, merchant: E, category: E, device: E, ip: E): number {
-    const at = this.positions.getOrAdd(id, this.tail);
-    const isNew = at === this.tail;
+    let at = this.ids.find(id);
+    const isNew = at < 0;
     if (isNew) {
-      this.tail++;
+      at = this.ids.add(id);
       if ((at - this.base) >> CHUNK_BITS === this.chunks.length) this.chunks.push(new Chunk<E>());
     }
     const c = this.chunkOf(at);
-    if (isNew) {
-      c.ids[at & MASK] = id;
-      c.labelled[at & MASK] = 0;
-    }
+    if (isNew) c.labelled[at & MASK] = 0;
     const slot = at & MASK;
     c.times[slot] = time;
     const e = 4 * slot;
@@ -74,7 +66,7 @@ export class LabelIndex<E> {
 
   /** The transaction's position, or -1 when it is not indexed. */
   find(id: string): number {
-    return this.positions.get(id) ?? -1;
+    return this.ids.find(id);
   }
 
   isLabelled(at: number): boolean {
@@ -92,13 +84,13 @@ export class LabelIndex<E> {
 
   /** Drops entries, oldest first, while their event time is ≤ cutoff; stops at the first newer one. */
   dropUntil(cutoff: number): void {
-    while (this.head < this.tail && this.chunkOf(this.head).times[this.head & MASK]! <= cutoff)
+    while (this.ids.size > 0 && this.chunkOf(this.ids.head).times[this.ids.head & MASK]! <= cutoff)
       this.dropHead();
   }
 
   /** Drops the `n` oldest entries. */
   dropOldest(n: number): void {
-    for (let i = 0; i < n && this.head < this.tail; i++) this.dropHead();
+    for (let i = 0; i < n && this.ids.size > 0; i++) this.dropHead();
   }
 
   private chunkOf(at: number): Chunk<E> {
@@ -106,16 +98,14 @@ export class LabelIndex<E> {
   }
 
   private dropHead(): void {
-    const c = this.chunkOf(this.head);
-    const slot = this.head & MASK;
-    this.positions.delete(c.ids[slot]!);
-    c.ids[slot] = undefined;
-    const e = 4 * slot;
+    const head = this.ids.head;
+    const c = this.chunkOf(head);
+    const e = 4 * (head & MASK);
     // Released so an evicted entity can be collected.
     c.entities[e] = c.entities[e + 1] = c.entities[e + 2] = c.entities[e + 3] = undefined;
-    this.head++;
+    this.ids.dropOldest();
     // A chunk whose every slot has been dropped goes; the next one starts the list.
-    if (this.head - this.base >= CHUNK) {
+    if (head + 1 - this.base >= CHUNK) {
       this.chunks.shift();
       this.base += CHUNK;
     }

@@ -1,4 +1,4 @@
-import { ShardedMap } from '../collections/sharded-map.ts';
+import { IdQueue } from '../collections/id-queue.ts';
 
 /**
  * The transactions the in-process identity graph remembers (idempotency, labels, the case
@@ -7,7 +7,7 @@ import { ShardedMap } from '../collections/sharded-map.ts';
  * A row object held ~14 long-lived heap objects per transaction (the row, its eleven strings
  * from JSON.parse, boxed ts and amount); with a million remembered transactions every major GC
  * had to mark them all, and those marking phases were the Kafka p99 stalls. Here a transaction
- * costs one Map entry (id → slot, a Smi), its id string, and one slot in typed-array columns:
+ * costs its id in an `IdQueue` (off the GC heap) and one slot in typed-array columns:
  * its card, customer, device, IP and merchant are indexes into the graph's node tables (the
  * node objects it holds anyway), event time and amount are doubles, currency and status are
  * codes into small interned tables. Typed arrays live outside the V8 heap, so the marker does
@@ -82,13 +82,10 @@ class StringColumn {
 
 export class TransactionStore {
   /**
-   * Transaction id → slot. Sharded: one Map this size rehashed 131,072 ids in one call, at the
-   * same transaction as the feature engine's label index, one of the pauses behind the Kafka
-   * p99 (docs/benchmarks.md, Pipeline).
+   * Remembered ids in remembering order. The n-th id ever remembered is in slot n until the
+   * store is full, then in slot n mod max (see `slotOfSeq`).
    */
-  private readonly slots = new ShardedMap<number>();
-  /** The id in each slot (the Map key's own string), to forget it when its slot is reused. */
-  private readonly ids: string[] = [];
+  private readonly ids = new IdQueue();
   // Node indexes (see IdentityNode.index); meaningful once the slot has its row.
   private cards = new Int32Array(0);
   private customers = new Int32Array(0);
@@ -100,8 +97,6 @@ export class TransactionStore {
   private flags = new Uint8Array(0);
   private readonly currencies = new StringColumn();
   private readonly statuses = new StringColumn();
-  /** Oldest slot; stays 0 until the store is full, since nothing is forgotten before. */
-  private head = 0;
   private capacity = 0;
   private readonly max: number;
 
@@ -112,16 +107,23 @@ export class TransactionStore {
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.ids.size;
   }
 
   has(id: string): boolean {
-    return this.slots.has(id);
+    return this.ids.find(id) >= 0;
   }
 
   /** The transaction's slot, or -1 when it is not remembered. */
   slotOf(id: string): number {
-    return this.slots.get(id) ?? -1;
+    const seq = this.ids.find(id);
+    return seq < 0 ? -1 : this.slotOfSeq(seq);
+  }
+
+  // Slots fill in order from 0 while the store grows (capacity only grows before it is full),
+  // then each new id takes the oldest one's slot: the ring of `max` slots.
+  private slotOfSeq(seq: number): number {
+    return seq < this.max ? seq : seq % this.max;
   }
 
   /**
@@ -131,18 +133,13 @@ export class TransactionStore {
    */
   remember(id: string): number {
     if (this.max === 0) return -1;
-    const n = this.slots.size;
-    let slot: number;
+    const n = this.ids.size;
     if (n < this.max) {
       if (n === this.capacity) this.grow();
-      slot = n;
     } else {
-      slot = this.head;
-      this.slots.delete(this.ids[slot] as string);
-      this.head = slot + 1 === this.capacity ? 0 : slot + 1;
+      this.ids.dropOldest();
     }
-    this.ids[slot] = id;
-    this.slots.set(id, slot);
+    const slot = this.slotOfSeq(this.ids.add(id));
     // Without HAS_ROW the other columns are never read: a reused slot's old numbers may stay.
     this.flags[slot] = 0;
     this.currencies.clear(slot);
@@ -220,14 +217,10 @@ export class TransactionStore {
 
   /** Remembered ids, oldest first (the order they are forgotten in). */
   *keys(): Generator<string> {
-    const n = this.slots.size;
-    for (let i = 0; i < n; i++) {
-      const slot = this.head + i < this.capacity ? this.head + i : this.head + i - this.capacity;
-      yield this.ids[slot] as string;
-    }
+    for (let seq = this.ids.head; seq < this.ids.tail; seq++) yield this.ids.idAt(seq);
   }
 
-  // Only while not full, so head is 0 and slots 0..n-1 keep their places.
+  // Only while not full, so nothing is forgotten yet and slots 0..n-1 keep their places.
   private grow(): void {
     const capacity = Math.min(this.max, Math.max(FIRST_CAPACITY, this.capacity * 2));
     const int32 = (a: Int32Array) => {
