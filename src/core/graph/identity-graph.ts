@@ -198,15 +198,12 @@ export class CustomerNode extends IdentityNode {
   readonly cards = new Map<string, OwnsRel>();
 }
 /**
- * Most IPs are seen from one device (mobile networks hand out addresses per session), so the
- * first relation is a field and a Map is only made for the second: two objects fewer per IP
- * for every major GC to mark. Devices come back in the order they were first seen.
- */
-/**
- * An IP, which is also its SEEN_FROM relation to the first device it was seen from: most IPs
- * are seen from one device (the simulator gives 40 % of transactions a new IP), and a separate
- * relation object for each was ~170,000 more objects for every major GC to mark after a minute
- * at 5,000 tx/s. Relations to further devices are objects, in a Map made at the second.
+ * An IP, which is also its SEEN_FROM relation to the first device it was seen from. Most IPs
+ * are seen from one device (mobile networks hand out addresses per session; the simulator
+ * gives 40 % of transactions a new IP), and a relation object plus a Map for each were
+ * ~340,000 more objects for every major GC to mark after a minute at 5,000 tx/s. Relations to
+ * further devices are objects, in a Map made at the second. Devices come back in the order
+ * they were first seen.
  */
 export class IpNode extends IdentityNode implements SeenFromRel {
   /** Figures of the relation to the first device (-1 before it). */
