@@ -51,6 +51,10 @@ export class IdQueue {
   /** Absolute position where the next id is written. */
   private writeAt = 0;
   private readonly parts: Part[] = Array.from({ length: PARTS }, () => new Part());
+  // The last id `find` hashed: callers add an id right after finding it absent, so `add` reuses
+  // its hash instead of hashing the id a second time per transaction.
+  private lastId = '';
+  private lastHash = hashOf('');
 
   /** Ids held. */
   get size(): number {
@@ -68,6 +72,8 @@ export class IdQueue {
   /** The id's sequence number, or -1 when it is not held. */
   find(id: string): number {
     const h = hashOf(id);
+    this.lastId = id;
+    this.lastHash = h;
     const part = this.parts[h & (PARTS - 1)]!;
     const cells = part.cells;
     const mask = cells.length - 1;
@@ -98,7 +104,7 @@ export class IdQueue {
     for (let i = 0; i < n; i++) units[off + i] = id.charCodeAt(i);
     const at = chunkNo * ARENA_UNITS + off;
     this.writeAt = at + n;
-    const h = hashOf(id);
+    const h = id === this.lastId ? this.lastHash : hashOf(id);
     const c = this.chunks[(seq - this.base) >> SEQ_BITS]!;
     const k = seq & SEQ_MASK;
     c.at[k] = at;
