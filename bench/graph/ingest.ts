@@ -17,7 +17,7 @@ import { Neo4jGraph } from '../../src/adapters/graph-neo4j/backend.ts';
 import { TOPICS, type Transaction } from '../../src/core/contracts/index.ts';
 import { GraphService } from '../../src/services/graph-service/index.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
-import { underRunPrefix } from './common.ts';
+import { underRunPrefix } from '../../tests/support/run-prefix.ts';
 
 const { values } = parseArgs({
   options: {

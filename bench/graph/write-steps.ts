@@ -13,7 +13,7 @@ import neo4j from 'neo4j-driver';
 import { aggregate, Neo4jGraph, WRITE_STEPS } from '../../src/adapters/graph-neo4j/backend.ts';
 import { toGraphRow } from '../../src/core/graph/model.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
-import { underRunPrefix } from './common.ts';
+import { underRunPrefix } from '../../tests/support/run-prefix.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,22 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
 import type { Transaction } from '../../../src/core/contracts/index.ts';
 import { createSimulator } from '../../../src/services/ingestor/index.ts';
+import { underRunPrefix } from '../../support/run-prefix.ts';
 import { neo4jUri, runPrefix } from './neo4j-env.ts';
 
 function history(p: string, count: number): Transaction[] {
   const sim = createSimulator({ seed: 11, customers: 300, count, fraudRate: 0.05 });
-  return Array.from({ length: count }, () => {
-    const t = sim.next().transaction;
-    return {
-      ...t,
-      transaction_id: p + t.transaction_id,
-      card_id: p + t.card_id,
-      customer_id: p + t.customer_id,
-      device_id: p + t.device_id,
-      merchant_id: p + t.merchant_id,
-      ip_address: p + t.ip_address,
-    };
-  });
+  return Array.from({ length: count }, () => underRunPrefix(sim.next().transaction, p, { ips: true }));
 }
 
 const TOTALS = `

@@ -14,6 +14,7 @@ import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
 import { type Label, TOPICS, type Transaction } from '../../../src/core/contracts/index.ts';
 import { GraphService } from '../../../src/services/graph-service/index.ts';
 import { createSimulator } from '../../../src/services/ingestor/index.ts';
+import { underRunPrefix } from '../../support/run-prefix.ts';
 import { enriched } from '../../unit/graph/fixtures.ts';
 import { neo4jUri, runPrefix } from './neo4j-env.ts';
 
@@ -41,14 +42,7 @@ describe('fraud-ring scenario into Neo4j', () => {
     for (let i = 0; i < 2500; i++) {
       const e = sim.next();
       const t = e.transaction;
-      txs.push({
-        ...t,
-        transaction_id: p + t.transaction_id,
-        card_id: p + t.card_id,
-        customer_id: p + t.customer_id,
-        device_id: p + t.device_id,
-        merchant_id: p + t.merchant_id,
-      });
+      txs.push(underRunPrefix(t, p));
       if (e.scenario === 'fraud_ring') ringTx.add(p + t.transaction_id);
       if (e.label?.is_fraud) labels.push({ ...e.label, transaction_id: p + e.label.transaction_id });
     }
