@@ -22,7 +22,6 @@ import {
   type TxPoint,
   writeCardRow,
   writeCustomerRow,
-  writeLinkRow,
 } from './compute.ts';
 import { DAY_MS, MINUTE_MS } from './definitions.ts';
 import { LabelIndex } from './label-index.ts';
@@ -181,21 +180,21 @@ class History extends EntityState implements Rows {
   }
 }
 
-/** Risk entity (merchant, category, device, IP): sorted transaction timeline and frauds. */
+/**
+ * Risk entity (merchant, category, device, IP): its transactions as a timeline sorted by
+ * (time, hash), and its frauds. A merchant's or category's rows are (time, hash)
+ * (TIMELINE_STRIDE); a device's or IP's are (time, hash, card) (LINK_STRIDE), so the same
+ * timeline also answers its distinct-card counts: one array per entity instead of two, and
+ * most IPs are seen once, so every object of entity state is one more for each major GC to
+ * mark. The stride is fixed per kind and passed by the caller.
+ */
 class RiskState extends EntityState {
-  /** (time, hash) pairs sorted ascending. */
+  /** Rows sorted ascending by (time, hash), live from `tlStart`. */
   tl: number[] = [];
   tlStart = 0;
   /** `labeled_at` of the fraud labels on its transactions, sorted ascending. */
   fraud: number[] | null = null;
   fraudStart = 0;
-  /**
-   * Device and IP also keep which cards they saw (LINK_STRIDE rows from `start`), here rather
-   * than in a History of their own: most IPs are seen once, and every object of entity state
-   * is one more for each major GC to mark.
-   */
-  rows: number[] | null = null;
-  start = 0;
   /**
    * Per risk window, where its start was found last time (an index into `tl`). Event time
    * mostly advances, so each window's start only moves forward a little: walking from the
@@ -205,22 +204,31 @@ class RiskState extends EntityState {
   hint1 = 0;
   hint2 = 0;
 
-  insert(time: number, hash: number): void {
+  /** Inserts x's row ((time, hash), plus its card when stride is LINK_STRIDE) in order. */
+  insert(x: TxPoint, stride: number): void {
     const tl = this.tl;
     const n = tl.length;
-    if (n === this.tlStart || tl[n - 2]! < time || (tl[n - 2] === time && tl[n - 1]! < hash)) {
-      tl.push(time, hash);
+    const time = x.time;
+    const hash = x.hash;
+    if (
+      n === this.tlStart ||
+      tl[n - stride]! < time ||
+      (tl[n - stride] === time && tl[n - stride + 1]! < hash)
+    ) {
+      if (stride === LINK_STRIDE) tl.push(time, hash, x.card);
+      else tl.push(time, hash);
       return;
     }
     // Out of order (late event): insert at its sorted position.
-    const pos = lowerBound(tl, this.tlStart, n, time, hash);
-    tl.splice(pos, 0, time, hash);
+    const pos = lowerBound(tl, this.tlStart, n, time, hash, stride);
+    if (stride === LINK_STRIDE) tl.splice(pos, 0, time, hash, x.card);
+    else tl.splice(pos, 0, time, hash);
   }
 
-  trim(cutoff: number): void {
+  trim(cutoff: number, stride: number): void {
     const tl = this.tl;
     let s = this.tlStart;
-    while (s < tl.length && tl[s]! <= cutoff) s += TIMELINE_STRIDE;
+    while (s < tl.length && tl[s]! <= cutoff) s += stride;
     if (s >= tl.length) {
       this.tl = [];
       this.tlStart = 0;
@@ -259,29 +267,40 @@ class RiskState extends EntityState {
   }
 }
 
-/** First pair index in [from, to) whose (time, hash) is not less than (time, hash). */
-function lowerBound(tl: number[], from: number, to: number, time: number, hash: number): number {
-  let lo = from / TIMELINE_STRIDE;
-  let hi = to / TIMELINE_STRIDE;
+// A device's and an IP's distinct cards are read from their risk timeline, which must
+// therefore keep at least the link windows.
+if (LINK_HISTORY_MS > RISK_HISTORY_MS) throw new Error('link windows must not outlast the risk history');
+
+/** First row index in [from, to) whose (time, hash) is not less than (time, hash). */
+function lowerBound(
+  tl: number[],
+  from: number,
+  to: number,
+  time: number,
+  hash: number,
+  stride: number,
+): number {
+  let lo = from / stride;
+  let hi = to / stride;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const mt = tl[mid * TIMELINE_STRIDE]!;
-    if (mt < time || (mt === time && tl[mid * TIMELINE_STRIDE + 1]! < hash)) lo = mid + 1;
+    const mt = tl[mid * stride]!;
+    if (mt < time || (mt === time && tl[mid * stride + 1]! < hash)) lo = mid + 1;
     else hi = mid;
   }
-  return lo * TIMELINE_STRIDE;
+  return lo * stride;
 }
 
-/** First pair index in [from, to) whose time is > time. */
-function upperBoundTime(tl: number[], from: number, to: number, time: number): number {
-  let lo = from / TIMELINE_STRIDE;
-  let hi = to / TIMELINE_STRIDE;
+/** First row index in [from, to) whose time is > time. */
+function upperBoundTime(tl: number[], from: number, to: number, time: number, stride: number): number {
+  let lo = from / stride;
+  let hi = to / stride;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (tl[mid * TIMELINE_STRIDE]! <= time) lo = mid + 1;
+    if (tl[mid * stride]! <= time) lo = mid + 1;
     else hi = mid;
   }
-  return lo * TIMELINE_STRIDE;
+  return lo * stride;
 }
 
 /** First index in [from, to) of a sorted array whose value is > v. */
@@ -299,29 +318,30 @@ function upperBound(a: number[], from: number, to: number, v: number): number {
 /**
  * For each risk window k: out[offset + k] = the entity's transactions preceding x in
  * (t − w, t]; out[offset + 3 + k] = its fraud labels with labeled_at in (t − w, t].
+ * Returns the end of the rows preceding x (an index into `tl`).
  */
-function countRisk(s: RiskState, x: TxPoint, out: Float64Array, offset: number): void {
+function countRisk(s: RiskState, x: TxPoint, stride: number, out: Float64Array, offset: number): number {
   const tl = s.tl;
   const n = tl.length;
   // Fast path: in-order arrival, every stored transaction precedes x.
   const hi =
-    n === s.tlStart || tl[n - 2]! < x.time || (tl[n - 2] === x.time && tl[n - 1]! < x.hash)
+    n === s.tlStart || tl[n - stride]! < x.time || (tl[n - stride] === x.time && tl[n - stride + 1]! < x.hash)
       ? n
-      : lowerBound(tl, s.tlStart, n, x.time, x.hash);
+      : lowerBound(tl, s.tlStart, n, x.time, x.hash, stride);
   const fraud = s.fraud;
   const fhi = fraud === null ? 0 : upperBound(fraud, s.fraudStart, fraud.length, x.time);
   const start = s.tlStart;
-  // The windows' starts: the first pair with time > t − w (a unique position in the sorted
+  // The windows' starts: the first row with time > t − w (a unique position in the sorted
   // timeline, however it is found), searched from where it was last time.
-  const lo0 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[0]!, s.hint0);
-  const lo1 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[1]!, s.hint1);
-  const lo2 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[2]!, s.hint2);
+  const lo0 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[0]!, s.hint0, stride);
+  const lo1 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[1]!, s.hint1, stride);
+  const lo2 = windowStart(tl, start, hi, x.time - RISK_WINDOW_MS[2]!, s.hint2, stride);
   s.hint0 = lo0;
   s.hint1 = lo1;
   s.hint2 = lo2;
-  out[offset] = (hi - lo0) / TIMELINE_STRIDE;
-  out[offset + 1] = (hi - lo1) / TIMELINE_STRIDE;
-  out[offset + 2] = (hi - lo2) / TIMELINE_STRIDE;
+  out[offset] = (hi - lo0) / stride;
+  out[offset + 1] = (hi - lo1) / stride;
+  out[offset + 2] = (hi - lo2) / stride;
   if (fraud === null) {
     out[offset + 3] = 0;
     out[offset + 4] = 0;
@@ -332,18 +352,36 @@ function countRisk(s: RiskState, x: TxPoint, out: Float64Array, offset: number):
     out[offset + 4] = fhi - upperBound(fraud, fs, fhi, x.time - RISK_WINDOW_MS[1]!);
     out[offset + 5] = fhi - upperBound(fraud, fs, fhi, x.time - RISK_WINDOW_MS[2]!);
   }
+  return hi;
 }
 
-/** First pair index in [from, to) whose time is > lower (or `to`), searched from `hint`. */
-function windowStart(tl: number[], from: number, to: number, lower: number, hint: number): number {
+/**
+ * A device's or IP's distinct cards (`kind` 0 or 1) from its timeline: the rows preceding x
+ * (up to `hi`, from countRisk) within the longest link window.
+ */
+function countLinks(s: RiskState, x: TxPoint, kind: 0 | 1, hi: number, out: Float64Array): void {
+  // The 7-day risk window's start, just found, is usually the link window's too.
+  const from = windowStart(s.tl, s.tlStart, hi, x.time - LINK_HISTORY_MS, s.hint1, LINK_STRIDE);
+  computeLinks(x, kind, s.tl, from, hi, out);
+}
+
+/** First row index in [from, to) whose time is > lower (or `to`), searched from `hint`. */
+function windowStart(
+  tl: number[],
+  from: number,
+  to: number,
+  lower: number,
+  hint: number,
+  stride: number,
+): number {
   let lo = hint < from ? from : Math.min(hint, to);
-  if (lo > from && tl[lo - TIMELINE_STRIDE]! > lower) return upperBoundTime(tl, from, lo, lower);
+  if (lo > from && tl[lo - stride]! > lower) return upperBoundTime(tl, from, lo, lower, stride);
   // Walk a few steps, then fall back to binary search.
   for (let steps = 0; steps < 8; steps++) {
     if (lo >= to || tl[lo]! > lower) return lo;
-    lo += TIMELINE_STRIDE;
+    lo += stride;
   }
-  return upperBoundTime(tl, lo, to, lower);
+  return upperBoundTime(tl, lo, to, lower, stride);
 }
 
 /**
@@ -577,22 +615,16 @@ export class FeatureEngine {
     const x = this.point;
     x.time = time;
     const L = this.allowedLatenessMs;
-    if (device.rows === null) device.rows = [];
-    if (ip.rows === null) ip.rows = [];
-    const deviceLinks = device.rows;
-    const ipLinks = ip.rows;
     // Read each entity's newest row first, all together: the eight reads are independent, so
     // their cache misses overlap here instead of coming one after another in each
     // computation below (the engine waits on memory more than it computes).
     this.warm =
       newest(card.rows, CARD_STRIDE) +
       newest(customer.rows, CUSTOMER_STRIDE) +
-      newest(deviceLinks, LINK_STRIDE) +
-      newest(ipLinks, LINK_STRIDE) +
       newest(merchant.tl, TIMELINE_STRIDE) +
       newest(category.tl, TIMELINE_STRIDE) +
-      newest(device.tl, TIMELINE_STRIDE) +
-      newest(ip.tl, TIMELINE_STRIDE) +
+      newest(device.tl, LINK_STRIDE) +
+      newest(ip.tl, LINK_STRIDE) +
       at(card.rows, card.start) +
       at(customer.rows, customer.start) +
       at(merchant.tl, merchant.hint2) +
@@ -612,13 +644,11 @@ export class FeatureEngine {
 
     const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
     computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
-    computeLinks(x, 0, deviceLinks, device.start, deviceLinks.length, out);
-    computeLinks(x, 1, ipLinks, ip.start, ipLinks.length, out);
     const counts = this.riskCounts;
-    countRisk(merchant, x, counts, 0);
-    countRisk(category, x, counts, 6);
-    countRisk(device, x, counts, 12);
-    countRisk(ip, x, counts, 18);
+    countRisk(merchant, x, TIMELINE_STRIDE, counts, 0);
+    countRisk(category, x, TIMELINE_STRIDE, counts, 6);
+    countLinks(device, x, 0, countRisk(device, x, LINK_STRIDE, counts, 12), out);
+    countLinks(ip, x, 1, countRisk(ip, x, LINK_STRIDE, counts, 18), out);
     for (let e = 0; e < 4; e++) computeRisk(e, counts, e * 6, out);
     computeContext(x, out);
 
@@ -636,15 +666,11 @@ export class FeatureEngine {
     writeCustomerRow(x, customer.rows);
     customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE);
     if (x.time > customer.latest) customer.latest = x.time;
-    writeLinkRow(x, deviceLinks);
-    trimRows(device as Rows, x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
-    writeLinkRow(x, ipLinks);
-    trimRows(ip as Rows, x.time - LINK_HISTORY_MS - L, LINK_STRIDE);
     const riskCutoff = x.time - RISK_HISTORY_MS - L;
-    applyRisk(merchant, x, riskCutoff);
-    applyRisk(category, x, riskCutoff);
-    applyRisk(device, x, riskCutoff);
-    applyRisk(ip, x, riskCutoff);
+    applyRisk(merchant, x, riskCutoff, TIMELINE_STRIDE);
+    applyRisk(category, x, riskCutoff, TIMELINE_STRIDE);
+    applyRisk(device, x, riskCutoff, LINK_STRIDE);
+    applyRisk(ip, x, riskCutoff, LINK_STRIDE);
     const labeledAt =
       transactionId !== undefined && this.pending.size > 0 && this.mayBePending(x.hash)
         ? this.pending.get(transactionId)
@@ -762,9 +788,9 @@ function at(rows: number[], i: number): number {
   return i < rows.length ? rows[i]! : 0;
 }
 
-function applyRisk(r: RiskState, x: TxPoint, cutoff: number): void {
-  r.insert(x.time, x.hash);
-  r.trim(cutoff);
+function applyRisk(r: RiskState, x: TxPoint, cutoff: number, stride: number): void {
+  r.insert(x, stride);
+  r.trim(cutoff, stride);
   if (x.time > r.latest) r.latest = x.time;
 }
 
@@ -790,7 +816,11 @@ function getRisk(map: Map<string, RiskState>, key: string): RiskState {
 }
 
 function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
-  for (const [k, v] of map) if (v.latest <= cutoff) map.delete(k);
+  // forEach, not for…of: the iterator's [key, value] entry per entity (a million at a sweep)
+  // outlived the scavenges during the sweep and was promoted.
+  map.forEach((v, k) => {
+    if (v.latest <= cutoff) map.delete(k);
+  });
 }
 
 function newHistory(states: (History | RiskState | undefined)[], hashes: number[], id: number): History {
