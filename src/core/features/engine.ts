@@ -1,3 +1,4 @@
+import { RowPool } from '../collections/row-pool.ts';
 import type { Transaction } from '../contracts/transaction.ts';
 import {
   CARD_HISTORY_MS,
@@ -102,6 +103,8 @@ export interface FeatureEngineStats {
   labelIndex: number;
   /** Transactions evicted from the label index by `maxLabelIndex` before their horizon. */
   labelIndexEvicted: number;
+  /** Devices and IPs whose only row is held off the GC heap (a `RowPool` slot). */
+  pooledRows: number;
 }
 
 /** Rows in the order applied (each starting with its time), `start` = first live element. */
@@ -187,11 +190,16 @@ class History extends EntityState implements Rows {
  * timeline also answers its distinct-card counts: one array per entity instead of two, and
  * most IPs are seen once, so every object of entity state is one more for each major GC to
  * mark. The stride is fixed per kind and passed by the caller.
+ *
+ * A device or IP with a single row keeps it in a `RowPool` slot instead, off the GC heap,
+ * until its second transaction moves both into an array (`rowsOf` reads either).
  */
 class RiskState extends EntityState {
-  /** Rows sorted ascending by (time, hash), live from `tlStart`. */
-  tl: number[] = [];
+  /** Rows sorted ascending by (time, hash), live from `tlStart`; NO_ROWS until there are some. */
+  tl: number[] = NO_ROWS;
   tlStart = 0;
+  /** The `RowPool` slot of the only row of a device or IP (`tl` is then NO_ROWS), or -1. */
+  slot = -1;
   /** `labeled_at` of the fraud labels on its transactions, sorted ascending. */
   fraud: number[] | null = null;
   fraudStart = 0;
@@ -205,11 +213,42 @@ class RiskState extends EntityState {
   hint2 = 0;
 
   /** Inserts x's row ((time, hash), plus its card when stride is LINK_STRIDE) in order. */
-  insert(x: TxPoint, stride: number): void {
+  insert(x: TxPoint, stride: number, pool: RowPool): void {
     const tl = this.tl;
     const n = tl.length;
     const time = x.time;
     const hash = x.hash;
+    if (tl === NO_ROWS) {
+      if (stride !== LINK_STRIDE) {
+        this.tl = [time, hash];
+      } else if (this.slot < 0) {
+        const slot = pool.take();
+        pool.set(slot, 0, time);
+        pool.set(slot, 1, hash);
+        pool.set(slot, 2, x.card);
+        this.slot = slot;
+      } else {
+        // The second row: both move to an array, in order.
+        const slot = this.slot;
+        const t = pool.get(slot, 0);
+        const h = pool.get(slot, 1);
+        const c = pool.get(slot, 2);
+        pool.give(slot);
+        this.slot = -1;
+        // A row at a time, as an array grows in `push` below: the capacity V8 gives a first
+        // row leaves room for the next few (a literal's exact capacity does not).
+        const rows: number[] = [];
+        if (t < time || (t === time && h < hash)) {
+          rows.push(t, h, c);
+          rows.push(time, hash, x.card);
+        } else {
+          rows.push(time, hash, x.card);
+          rows.push(t, h, c);
+        }
+        this.tl = rows;
+      }
+      return;
+    }
     if (
       n === this.tlStart ||
       tl[n - stride]! < time ||
@@ -229,8 +268,10 @@ class RiskState extends EntityState {
     const tl = this.tl;
     let s = this.tlStart;
     while (s < tl.length && tl[s]! <= cutoff) s += stride;
-    if (s >= tl.length) {
-      this.tl = [];
+    if (this.slot >= 0) {
+      // Its only row is the one just inserted (trim follows insert): nothing to drop.
+    } else if (s >= tl.length) {
+      this.tl = NO_ROWS;
       this.tlStart = 0;
     } else if (s > 64 && s * 2 > tl.length) {
       this.tl = tl.slice(s);
@@ -257,6 +298,14 @@ class RiskState extends EntityState {
     }
   }
 
+  /** Gives back its pool slot, if it holds one (the row is forgotten). */
+  free(pool: RowPool): void {
+    if (this.slot >= 0) {
+      pool.give(this.slot);
+      this.slot = -1;
+    }
+  }
+
   addFraud(labeledAt: number): void {
     this.fraud ??= [];
     const fraud = this.fraud;
@@ -265,6 +314,22 @@ class RiskState extends EntityState {
     if (pos === fraud.length) fraud.push(labeledAt);
     else fraud.splice(pos, 0, labeledAt);
   }
+}
+
+/** The shared "no rows yet" timeline; never written (insert replaces it first). */
+const NO_ROWS: number[] = [];
+/** Where rowsOf copies a pooled device's and IP's row. */
+const DEVICE_ROW: number[] = [0.5, 0.5, 0.5];
+const IP_ROW: number[] = [0.5, 0.5, 0.5];
+
+/**
+ * The entity's timeline: `tl`, or its one pooled row copied into `scratch` (LINK_STRIDE long,
+ * one per caller that needs two at once), read with the same code either way.
+ */
+function rowsOf(s: RiskState, pool: RowPool, scratch: number[]): number[] {
+  if (s.slot < 0) return s.tl;
+  pool.read(s.slot, scratch);
+  return scratch;
 }
 
 // A device's and an IP's distinct cards are read from their risk timeline, which must
@@ -320,8 +385,14 @@ function upperBound(a: number[], from: number, to: number, v: number): number {
  * (t − w, t]; out[offset + 3 + k] = its fraud labels with labeled_at in (t − w, t].
  * Returns the end of the rows preceding x (an index into `tl`).
  */
-function countRisk(s: RiskState, x: TxPoint, stride: number, out: Float64Array, offset: number): number {
-  const tl = s.tl;
+function countRisk(
+  s: RiskState,
+  tl: number[],
+  x: TxPoint,
+  stride: number,
+  out: Float64Array,
+  offset: number,
+): number {
   const n = tl.length;
   // Fast path: in-order arrival, every stored transaction precedes x.
   const hi =
@@ -359,10 +430,17 @@ function countRisk(s: RiskState, x: TxPoint, stride: number, out: Float64Array, 
  * A device's or IP's distinct cards (`kind` 0 or 1) from its timeline: the rows preceding x
  * (up to `hi`, from countRisk) within the longest link window.
  */
-function countLinks(s: RiskState, x: TxPoint, kind: 0 | 1, hi: number, out: Float64Array): void {
+function countLinks(
+  s: RiskState,
+  tl: number[],
+  x: TxPoint,
+  kind: 0 | 1,
+  hi: number,
+  out: Float64Array,
+): void {
   // The 7-day risk window's start, just found, is usually the link window's too.
-  const from = windowStart(s.tl, s.tlStart, hi, x.time - LINK_HISTORY_MS, s.hint1, LINK_STRIDE);
-  computeLinks(x, kind, s.tl, from, hi, out);
+  const from = windowStart(tl, s.tlStart, hi, x.time - LINK_HISTORY_MS, s.hint1, LINK_STRIDE);
+  computeLinks(x, kind, tl, from, hi, out);
 }
 
 /** First row index in [from, to) whose time is > lower (or `to`), searched from `hint`. */
@@ -412,6 +490,8 @@ export class FeatureEngine {
   private keying: 'names' | 'ids' | null = null;
   /** transaction_id → entities, for labels (which name only the transaction), bounded by the label horizon. */
   private readonly index = new LabelIndex<RiskState>();
+  /** The single rows of devices and IPs seen once (RiskState.slot). */
+  private readonly pool = new RowPool(LINK_STRIDE);
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
   private readonly pending = new Map<string, number>();
   /**
@@ -446,6 +526,7 @@ export class FeatureEngine {
     categories: 0,
     labelIndex: 0,
     labelIndexEvicted: 0,
+    pooledRows: 0,
   };
 
   constructor(options: FeatureEngineOptions = {}) {
@@ -645,10 +726,12 @@ export class FeatureEngine {
     const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
     computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
     const counts = this.riskCounts;
-    countRisk(merchant, x, TIMELINE_STRIDE, counts, 0);
-    countRisk(category, x, TIMELINE_STRIDE, counts, 6);
-    countLinks(device, x, 0, countRisk(device, x, LINK_STRIDE, counts, 12), out);
-    countLinks(ip, x, 1, countRisk(ip, x, LINK_STRIDE, counts, 18), out);
+    countRisk(merchant, merchant.tl, x, TIMELINE_STRIDE, counts, 0);
+    countRisk(category, category.tl, x, TIMELINE_STRIDE, counts, 6);
+    const deviceRows = rowsOf(device, this.pool, DEVICE_ROW);
+    const ipRows = rowsOf(ip, this.pool, IP_ROW);
+    countLinks(device, deviceRows, x, 0, countRisk(device, deviceRows, x, LINK_STRIDE, counts, 12), out);
+    countLinks(ip, ipRows, x, 1, countRisk(ip, ipRows, x, LINK_STRIDE, counts, 18), out);
     for (let e = 0; e < 4; e++) computeRisk(e, counts, e * 6, out);
     computeContext(x, out);
 
@@ -667,10 +750,11 @@ export class FeatureEngine {
     customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE);
     if (x.time > customer.latest) customer.latest = x.time;
     const riskCutoff = x.time - RISK_HISTORY_MS - L;
-    applyRisk(merchant, x, riskCutoff, TIMELINE_STRIDE);
-    applyRisk(category, x, riskCutoff, TIMELINE_STRIDE);
-    applyRisk(device, x, riskCutoff, LINK_STRIDE);
-    applyRisk(ip, x, riskCutoff, LINK_STRIDE);
+    const pool = this.pool;
+    applyRisk(merchant, x, riskCutoff, TIMELINE_STRIDE, pool);
+    applyRisk(category, x, riskCutoff, TIMELINE_STRIDE, pool);
+    applyRisk(device, x, riskCutoff, LINK_STRIDE, pool);
+    applyRisk(ip, x, riskCutoff, LINK_STRIDE, pool);
     const labeledAt =
       transactionId !== undefined && this.pending.size > 0 && this.mayBePending(x.hash)
         ? this.pending.get(transactionId)
@@ -745,12 +829,13 @@ export class FeatureEngine {
     const L = this.allowedLatenessMs;
     evictIdle(this.cards, wm - CARD_HISTORY_MS - L);
     evictIdle(this.customers, wm - CUSTOMER_HISTORY_MS - L);
-    for (const m of this.risk) evictIdle(m, wm - RISK_HISTORY_MS - L);
+    for (const m of this.risk) evictIdleRisk(m, wm - RISK_HISTORY_MS - L, this.pool);
     // Keyed by ids: the slot is emptied (the id stays the caller's); its next transaction
     // starts from fresh state, exactly as a name seen again after eviction does.
     evictIdleIds(this.byId[0]!, wm - CARD_HISTORY_MS - L);
     evictIdleIds(this.byId[1]!, wm - CUSTOMER_HISTORY_MS - L);
-    for (let k = 2; k < 6; k++) evictIdleIds(this.byId[k]!, wm - RISK_HISTORY_MS - L);
+    for (let k = 2; k < 6; k++)
+      evictIdleRiskIds(this.byId[k]! as (RiskState | undefined)[], wm - RISK_HISTORY_MS - L, this.pool);
     // Labels name only the transaction; the index maps it to its entities for the label
     // horizon (chargebacks arrive up to ~120 days later). Older labels are dropped, counted.
     this.index.dropUntil(wm - this.labelHorizonMs);
@@ -773,6 +858,7 @@ export class FeatureEngine {
     s.ips = this.risk[3]!.size + live[5]!;
     s.labelIndex = this.index.size;
     s.labelsPending = this.pending.size;
+    s.pooledRows = this.pool.size;
     return { ...s };
   }
 }
@@ -788,8 +874,8 @@ function at(rows: number[], i: number): number {
   return i < rows.length ? rows[i]! : 0;
 }
 
-function applyRisk(r: RiskState, x: TxPoint, cutoff: number, stride: number): void {
-  r.insert(x, stride);
+function applyRisk(r: RiskState, x: TxPoint, cutoff: number, stride: number, pool: RowPool): void {
+  r.insert(x, stride, pool);
   r.trim(cutoff, stride);
   if (x.time > r.latest) r.latest = x.time;
 }
@@ -823,6 +909,15 @@ function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
   });
 }
 
+function evictIdleRisk(map: Map<string, RiskState>, cutoff: number, pool: RowPool): void {
+  map.forEach((v, k) => {
+    if (v.latest <= cutoff) {
+      v.free(pool);
+      map.delete(k);
+    }
+  });
+}
+
 function newHistory(states: (History | RiskState | undefined)[], hashes: number[], id: number): History {
   const v = new History();
   v.id = entityHash(hashes, id);
@@ -847,5 +942,15 @@ function evictIdleIds(states: (History | RiskState | undefined)[], cutoff: numbe
   for (let id = 0; id < states.length; id++) {
     const v = states[id];
     if (v !== undefined && v.latest <= cutoff) states[id] = undefined;
+  }
+}
+
+function evictIdleRiskIds(states: (RiskState | undefined)[], cutoff: number, pool: RowPool): void {
+  for (let id = 0; id < states.length; id++) {
+    const v = states[id];
+    if (v !== undefined && v.latest <= cutoff) {
+      v.free(pool);
+      states[id] = undefined;
+    }
   }
 }

@@ -251,6 +251,57 @@ describe('bounded state', () => {
     expect(s.labelIndex).toBe(1_000);
   });
 
+  it('holds the one row of a device or IP seen once off the heap, and features agree when it is seen again', () => {
+    const e = new FeatureEngine({ sweepEvery: 1_000 });
+    // Each transaction on its own device and IP: all single rows.
+    for (let i = 0; i < 500; i++)
+      e.enrich(
+        tx(T0 + i * MINUTE_MS, {
+          card_id: `c_${i % 7}`,
+          device_id: `d_${i}`,
+          ip_address: `10.0.${i >> 8}.${i & 255}`,
+        }),
+      );
+    expect(e.stats().pooledRows).toBe(1_000);
+    // d_1 again, from a second card, later and then earlier than its first row (a late event):
+    // its rows move to an array, and each transaction counts exactly the rows preceding it.
+    const later = e.enrich(
+      tx(T0 + 600 * MINUTE_MS, { card_id: 'c_x', device_id: 'd_1', ip_address: '10.0.0.1' }),
+    );
+    expect(f(later, 'device_distinct_cards_24h')).toBe(1);
+    expect(f(later, 'ip_distinct_cards_24h')).toBe(1);
+    const late = e.enrich(
+      tx(T0 + 600 * MINUTE_MS - 2, { card_id: 'c_y', device_id: 'd_1', ip_address: '10.0.0.1' }),
+    );
+    expect(f(late, 'device_distinct_cards_24h')).toBe(1);
+    expect(f(late, 'device_distinct_cards_7d')).toBe(1);
+    const third = e.enrich(
+      tx(T0 + 601 * MINUTE_MS, { card_id: 'c_z', device_id: 'd_1', ip_address: '10.0.0.1' }),
+    );
+    expect(f(third, 'device_distinct_cards_24h')).toBe(3);
+    expect(f(third, 'ip_distinct_cards_7d')).toBe(3);
+    expect(e.stats().pooledRows).toBe(998);
+    // A second row earlier than the pooled one (a late event) goes first: a transaction
+    // between the two sees only the earlier one.
+    // (The fraud rate shows the count: one fraud over the one earlier transaction.)
+    const l = new FeatureEngine();
+    l.enrich(tx(T0 + 10 * MINUTE_MS, { card_id: 'c_a', device_id: 'd_z' }));
+    const early = tx(T0 + 5 * MINUTE_MS, { card_id: 'c_b', device_id: 'd_z' });
+    l.enrich(early);
+    l.addLabel(early.transaction_id, true, T0 + 6 * MINUTE_MS);
+    const between = l.enrich(tx(T0 + 7 * MINUTE_MS, { card_id: 'c_c', device_id: 'd_z' }));
+    expect(f(between, 'device_distinct_cards_24h')).toBe(1);
+    expect(f(between, 'device_fraud_rate_1d')).toBe(1);
+    // 100 days later every single row is past every window: swept, and the slots are back.
+    for (let i = 0; i < 1_000; i++)
+      e.enrich(tx(T0 + 100 * DAY_MS + i, { card_id: 'c_new', device_id: 'd_new' }));
+    expect(e.stats().devices).toBe(1);
+    expect(e.stats().pooledRows).toBe(0);
+    // A device seen again after its row was forgotten starts from nothing.
+    const again = e.enrich(tx(T0 + 100 * DAY_MS + 5_000, { card_id: 'c_q', device_id: 'd_2' }));
+    expect(f(again, 'device_distinct_cards_7d')).toBe(0);
+  });
+
   it('caps the label index, oldest first: a label for an evicted transaction no longer counts', () => {
     const e = new FeatureEngine({ sweepEvery: 100, maxLabelIndex: 250 });
     const txs = Array.from({ length: 1_000 }, (_, i) => tx(T0 + i * MINUTE_MS, { card_id: `c_${i % 50}` }));
