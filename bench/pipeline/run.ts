@@ -340,9 +340,14 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     ],
     { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  // A bench that fails part-way must not leave its processor running (it would compete with
-  // the next run for the cores and the partitions).
+  // A bench that fails part-way, or is interrupted, must not leave its processor running (it
+  // would compete with the next run for the cores and the partitions).
   process.once('exit', () => child.kill('SIGKILL'));
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => process.exit(code));
   let childOut = '';
   child.stderr!.on('data', (d: Buffer) => {
     childOut += d.toString();
