@@ -200,6 +200,9 @@ class RiskState extends EntityState {
   tlStart = 0;
   /** The `RowPool` slot of the only row of a device or IP (`tl` is then NO_ROWS), or -1. */
   slot = -1;
+  /** Its place in its kind's `RiskTable`, and that place's generation when it was given. */
+  ref = -1;
+  gen = 0;
   /** `labeled_at` of the fraud labels on its transactions, sorted ascending. */
   fraud: number[] | null = null;
   fraudStart = 0;
@@ -313,6 +316,53 @@ class RiskState extends EntityState {
     while (pos > this.fraudStart && fraud[pos - 1]! > labeledAt) pos--;
     if (pos === fraud.length) fraud.push(labeledAt);
     else fraud.splice(pos, 0, labeledAt);
+  }
+}
+
+const TWO_31 = 2 ** 31;
+/** Generations wrap here, so a handle (gen · 2^31 + ref) stays an exact integer below 2^53. */
+const GEN_MASK = (1 << 21) - 1;
+
+/**
+ * The live risk entities of one kind by a small integer `ref`, so the label index can hold
+ * numeric handles instead of references (see LabelIndex). A ref is reused after its entity is
+ * evicted, with the next generation: a handle of the evicted entity then resolves to nothing,
+ * and a label for its transaction credits nothing, as it credited only the unreachable evicted
+ * state before.
+ */
+class RiskTable {
+  private readonly states: (RiskState | undefined)[] = [];
+  private readonly free: number[] = [];
+  private gens = new Int32Array(1024);
+
+  add(s: RiskState): void {
+    const ref = this.free.pop() ?? this.states.length;
+    if (ref >= this.gens.length) {
+      const gens = new Int32Array(this.gens.length * 2);
+      gens.set(this.gens);
+      this.gens = gens;
+    }
+    this.states[ref] = s;
+    s.ref = ref;
+    s.gen = this.gens[ref]!;
+  }
+
+  remove(s: RiskState): void {
+    const ref = s.ref;
+    this.states[ref] = undefined;
+    this.gens[ref] = (this.gens[ref]! + 1) & GEN_MASK;
+    this.free.push(ref);
+  }
+
+  handle(s: RiskState): number {
+    return s.gen * TWO_31 + s.ref;
+  }
+
+  /** The entity a handle names, if it is still the one given that handle. */
+  find(handle: number): RiskState | undefined {
+    const ref = handle % TWO_31;
+    const s = this.states[ref];
+    return s !== undefined && s.gen === (handle - ref) / TWO_31 ? s : undefined;
   }
 }
 
@@ -489,7 +539,9 @@ export class FeatureEngine {
   private readonly idHash: number[][] = [[], [], [], [], [], []];
   private keying: 'names' | 'ids' | null = null;
   /** transaction_id → entities, for labels (which name only the transaction), bounded by the label horizon. */
-  private readonly index = new LabelIndex<RiskState>();
+  private readonly index = new LabelIndex();
+  /** RISK_ENTITIES order; every RiskState is in its kind's table while it is live. */
+  private readonly tables = [new RiskTable(), new RiskTable(), new RiskTable(), new RiskTable()];
   /** The single rows of devices and IPs seen once (RiskState.slot). */
   private readonly pool = new RowPool(LINK_STRIDE);
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
@@ -594,10 +646,10 @@ export class FeatureEngine {
       cardPresent,
       getHistory(this.cards, cardId),
       getHistory(this.customers, customerId),
-      getRisk(this.risk[0]!, merchantId),
-      getRisk(this.risk[1]!, merchantCategory),
-      getRisk(this.risk[2]!, deviceId),
-      getRisk(this.risk[3]!, ipAddress),
+      getRisk(this.risk[0]!, this.tables[0]!, merchantId),
+      getRisk(this.risk[1]!, this.tables[1]!, merchantCategory),
+      getRisk(this.risk[2]!, this.tables[2]!, deviceId),
+      getRisk(this.risk[3]!, this.tables[3]!, ipAddress),
       out,
     );
   }
@@ -636,6 +688,7 @@ export class FeatureEngine {
     if (this.keying !== 'ids') this.useKeying('ids');
     const byId = this.byId;
     const idHash = this.idHash;
+    const tables = this.tables;
     return this.enrichStates(
       transactionId,
       time,
@@ -645,10 +698,12 @@ export class FeatureEngine {
       cardPresent,
       (byId[0]![cardId] as History | undefined) ?? newHistory(byId[0]!, idHash[0]!, cardId),
       (byId[1]![customerId] as History | undefined) ?? newHistory(byId[1]!, idHash[1]!, customerId),
-      (byId[2]![merchantId] as RiskState | undefined) ?? newRisk(byId[2]!, idHash[2]!, merchantId),
-      (byId[3]![categoryId] as RiskState | undefined) ?? newRisk(byId[3]!, idHash[3]!, categoryId),
-      (byId[4]![deviceId] as RiskState | undefined) ?? newRisk(byId[4]!, idHash[4]!, deviceId),
-      (byId[5]![ipId] as RiskState | undefined) ?? newRisk(byId[5]!, idHash[5]!, ipId),
+      (byId[2]![merchantId] as RiskState | undefined) ??
+        newRisk(byId[2]!, idHash[2]!, tables[0]!, merchantId),
+      (byId[3]![categoryId] as RiskState | undefined) ??
+        newRisk(byId[3]!, idHash[3]!, tables[1]!, categoryId),
+      (byId[4]![deviceId] as RiskState | undefined) ?? newRisk(byId[4]!, idHash[4]!, tables[2]!, deviceId),
+      (byId[5]![ipId] as RiskState | undefined) ?? newRisk(byId[5]!, idHash[5]!, tables[3]!, ipId),
       out,
     );
   }
@@ -760,7 +815,15 @@ export class FeatureEngine {
         ? this.pending.get(transactionId)
         : undefined;
     if (transactionId !== undefined && (this.indexAll || labeledAt !== undefined)) {
-      const at = this.index.set(transactionId, x.time, merchant, category, device, ip);
+      const t = this.tables;
+      const at = this.index.set(
+        transactionId,
+        x.time,
+        t[0]!.handle(merchant),
+        t[1]!.handle(category),
+        t[2]!.handle(device),
+        t[3]!.handle(ip),
+      );
       if (labeledAt !== undefined) {
         this.pending.delete(transactionId);
         if (this.pending.size === 0) this.pendingBits.fill(0);
@@ -818,7 +881,7 @@ export class FeatureEngine {
   private applyFraud(at: number, labeledAtMs: number): void {
     const index = this.index;
     index.markLabelled(at);
-    for (let k = 0; k < 4; k++) index.entity(at, k).addFraud(labeledAtMs);
+    for (let k = 0; k < 4; k++) this.tables[k]!.find(index.entity(at, k))?.addFraud(labeledAtMs);
     this.s.labelsApplied++;
   }
 
@@ -829,13 +892,19 @@ export class FeatureEngine {
     const L = this.allowedLatenessMs;
     evictIdle(this.cards, wm - CARD_HISTORY_MS - L);
     evictIdle(this.customers, wm - CUSTOMER_HISTORY_MS - L);
-    for (const m of this.risk) evictIdleRisk(m, wm - RISK_HISTORY_MS - L, this.pool);
+    for (let k = 0; k < 4; k++)
+      evictIdleRisk(this.risk[k]!, this.tables[k]!, wm - RISK_HISTORY_MS - L, this.pool);
     // Keyed by ids: the slot is emptied (the id stays the caller's); its next transaction
     // starts from fresh state, exactly as a name seen again after eviction does.
     evictIdleIds(this.byId[0]!, wm - CARD_HISTORY_MS - L);
     evictIdleIds(this.byId[1]!, wm - CUSTOMER_HISTORY_MS - L);
     for (let k = 2; k < 6; k++)
-      evictIdleRiskIds(this.byId[k]! as (RiskState | undefined)[], wm - RISK_HISTORY_MS - L, this.pool);
+      evictIdleRiskIds(
+        this.byId[k]! as (RiskState | undefined)[],
+        this.tables[k - 2]!,
+        wm - RISK_HISTORY_MS - L,
+        this.pool,
+      );
     // Labels name only the transaction; the index maps it to its entities for the label
     // horizon (chargebacks arrive up to ~120 days later). Older labels are dropped, counted.
     this.index.dropUntil(wm - this.labelHorizonMs);
@@ -891,11 +960,12 @@ function getHistory(map: Map<string, History>, key: string): History {
   return v;
 }
 
-function getRisk(map: Map<string, RiskState>, key: string): RiskState {
+function getRisk(map: Map<string, RiskState>, table: RiskTable, key: string): RiskState {
   let v = map.get(key);
   if (v === undefined) {
     v = new RiskState();
     v.id = hash53(key);
+    table.add(v);
     map.set(key, v);
   }
   return v;
@@ -909,10 +979,11 @@ function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
   });
 }
 
-function evictIdleRisk(map: Map<string, RiskState>, cutoff: number, pool: RowPool): void {
+function evictIdleRisk(map: Map<string, RiskState>, table: RiskTable, cutoff: number, pool: RowPool): void {
   map.forEach((v, k) => {
     if (v.latest <= cutoff) {
       v.free(pool);
+      table.remove(v);
       map.delete(k);
     }
   });
@@ -925,9 +996,15 @@ function newHistory(states: (History | RiskState | undefined)[], hashes: number[
   return v;
 }
 
-function newRisk(states: (History | RiskState | undefined)[], hashes: number[], id: number): RiskState {
+function newRisk(
+  states: (History | RiskState | undefined)[],
+  hashes: number[],
+  table: RiskTable,
+  id: number,
+): RiskState {
   const v = new RiskState();
   v.id = entityHash(hashes, id);
+  table.add(v);
   states[id] = v;
   return v;
 }
@@ -945,11 +1022,17 @@ function evictIdleIds(states: (History | RiskState | undefined)[], cutoff: numbe
   }
 }
 
-function evictIdleRiskIds(states: (RiskState | undefined)[], cutoff: number, pool: RowPool): void {
+function evictIdleRiskIds(
+  states: (RiskState | undefined)[],
+  table: RiskTable,
+  cutoff: number,
+  pool: RowPool,
+): void {
   for (let id = 0; id < states.length; id++) {
     const v = states[id];
     if (v !== undefined && v.latest <= cutoff) {
       v.free(pool);
+      table.remove(v);
       states[id] = undefined;
     }
   }

@@ -5,11 +5,11 @@ const CHUNK_BITS = 13;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
-/** One chunk of columns: the transaction's time, its labelled flag, four entities. */
-class Chunk<E> {
+/** One chunk of columns: the transaction's time, its labelled flag, four entity handles. */
+class Chunk {
   readonly times = new Float64Array(CHUNK);
   readonly labelled = new Uint8Array(CHUNK);
-  readonly entities: (E | undefined)[] = new Array<E | undefined>(4 * CHUNK);
+  readonly entities = new Float64Array(4 * CHUNK);
 }
 
 /**
@@ -26,13 +26,17 @@ class Chunk<E> {
  * doubling ring copied 131,072 entries in one call, one of the pauses that made the Kafka p99
  * (docs/benchmarks.md, Pipeline).
  *
+ * The entities are numbers, handles the caller resolves (the engine's `RiskTable`), not object
+ * references: four references per transaction were ~1.7 million pointer slots after a 60-s Kafka
+ * benchmark, each visited by every major GC; a handle in a typed array is not visited at all.
+ *
  * Order is arrival order, as a Map's: eviction drops the oldest first, and overwriting a known
  * transaction keeps its place.
  */
-export class LabelIndex<E> {
+export class LabelIndex {
   /** transaction_id → position: the id's sequence number in the queue. */
   private readonly ids = new IdQueue();
-  private readonly chunks: Chunk<E>[] = [];
+  private readonly chunks: Chunk[] = [];
   /** Position of chunks[0]'s first slot (a multiple of CHUNK). */
   private base = 0;
 
@@ -45,12 +49,12 @@ export class LabelIndex<E> {
    * overwritten in place and keeps its place in the eviction order and its labelled flag, as
    * `Map.set` on an existing key keeps its insertion order.
    */
-  set(id: string, time: number, merchant: E, category: E, device: E, ip: E): number {
+  set(id: string, time: number, merchant: number, category: number, device: number, ip: number): number {
     let at = this.ids.find(id);
     const isNew = at < 0;
     if (isNew) {
       at = this.ids.add(id);
-      if ((at - this.base) >> CHUNK_BITS === this.chunks.length) this.chunks.push(new Chunk<E>());
+      if ((at - this.base) >> CHUNK_BITS === this.chunks.length) this.chunks.push(new Chunk());
     }
     const c = this.chunkOf(at);
     if (isNew) c.labelled[at & MASK] = 0;
@@ -77,9 +81,9 @@ export class LabelIndex<E> {
     this.chunkOf(at).labelled[at & MASK] = 1;
   }
 
-  /** The k-th entity of the transaction at `at`: 0 merchant, 1 category, 2 device, 3 IP. */
-  entity(at: number, k: number): E {
-    return this.chunkOf(at).entities[4 * (at & MASK) + k] as E;
+  /** The k-th entity handle of the transaction at `at`: 0 merchant, 1 category, 2 device, 3 IP. */
+  entity(at: number, k: number): number {
+    return this.chunkOf(at).entities[4 * (at & MASK) + k]!;
   }
 
   /** Drops entries, oldest first, while their event time is ≤ cutoff; stops at the first newer one. */
@@ -93,16 +97,12 @@ export class LabelIndex<E> {
     for (let i = 0; i < n && this.ids.size > 0; i++) this.dropHead();
   }
 
-  private chunkOf(at: number): Chunk<E> {
+  private chunkOf(at: number): Chunk {
     return this.chunks[(at - this.base) >> CHUNK_BITS]!;
   }
 
   private dropHead(): void {
     const head = this.ids.head;
-    const c = this.chunkOf(head);
-    const e = 4 * (head & MASK);
-    // Released so an evicted entity can be collected.
-    c.entities[e] = c.entities[e + 1] = c.entities[e + 2] = c.entities[e + 3] = undefined;
     this.ids.dropOldest();
     // A chunk whose every slot has been dropped goes; the next one starts the list.
     if (head + 1 - this.base >= CHUNK) {

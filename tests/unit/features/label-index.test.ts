@@ -1,29 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { LabelIndex } from '../../../src/core/features/label-index.ts';
 
-type Entity = { name: string };
-const e = (name: string): Entity => ({ name });
+/** Entity handles are numbers the caller resolves; here, positions in a list of names. */
+const names: string[] = [];
+const handles = new Map<string, number>();
+const e = (name: string): number => {
+  let handle = handles.get(name);
+  if (handle === undefined) {
+    handle = names.push(name) - 1;
+    handles.set(name, handle);
+  }
+  return handle;
+};
+const nameOf = (handle: number): string => names[handle]!;
 
 /** The index's content in eviction order, as [id, time, entity names, labelled]. */
-function content(index: LabelIndex<Entity>, ids: readonly string[]) {
+function content(index: LabelIndex, ids: readonly string[]) {
   return ids
     .map((id) => [id, index.find(id)] as const)
     .filter(([, at]) => at >= 0)
     .sort((a, b) => a[1] - b[1])
     .map(([id, at]) => [
       id,
-      [0, 1, 2, 3].map((k) => index.entity(at, k).name).join(','),
+      [0, 1, 2, 3].map((k) => nameOf(index.entity(at, k))).join(','),
       index.isLabelled(at),
     ]);
 }
 
 describe('label index (transaction_id → the entities a fraud label is credited to)', () => {
   it('finds what it indexed, and nothing else', () => {
-    const index = new LabelIndex<Entity>();
+    const index = new LabelIndex();
     const at = index.set('tx_1', 1_000, e('m1'), e('food'), e('d1'), e('ip1'));
     expect(index.find('tx_1')).toBe(at);
     expect(index.find('tx_2')).toBe(-1);
-    expect([0, 1, 2, 3].map((k) => index.entity(at, k).name)).toEqual(['m1', 'food', 'd1', 'ip1']);
+    expect([0, 1, 2, 3].map((k) => nameOf(index.entity(at, k)))).toEqual(['m1', 'food', 'd1', 'ip1']);
     expect(index.isLabelled(at)).toBe(false);
     index.markLabelled(at);
     expect(index.isLabelled(at)).toBe(true);
@@ -31,7 +41,7 @@ describe('label index (transaction_id → the entities a fraud label is credited
   });
 
   it('overwrites a replayed transaction in place: same position, label kept, no growth', () => {
-    const index = new LabelIndex<Entity>();
+    const index = new LabelIndex();
     const first = index.set('tx_1', 1_000, e('m1'), e('c'), e('d1'), e('ip1'));
     index.set('tx_2', 2_000, e('m2'), e('c'), e('d2'), e('ip2'));
     index.markLabelled(first);
@@ -45,7 +55,7 @@ describe('label index (transaction_id → the entities a fraud label is credited
   });
 
   it('evicts by time in arrival order, stopping at the first newer entry (a late event behind it stays)', () => {
-    const index = new LabelIndex<Entity>();
+    const index = new LabelIndex();
     index.set('a', 100, e('m'), e('c'), e('d'), e('i'));
     index.set('b', 300, e('m'), e('c'), e('d'), e('i'));
     index.set('late', 50, e('m'), e('c'), e('d'), e('i'));
@@ -60,7 +70,7 @@ describe('label index (transaction_id → the entities a fraud label is credited
   });
 
   it('drops the oldest n for the size cap', () => {
-    const index = new LabelIndex<Entity>();
+    const index = new LabelIndex();
     for (let i = 0; i < 10; i++) index.set(`tx_${i}`, i, e(`m${i}`), e('c'), e('d'), e('i'));
     index.dropOldest(4);
     expect(index.size).toBe(6);
@@ -71,7 +81,7 @@ describe('label index (transaction_id → the entities a fraud label is credited
   });
 
   it('grows and shrinks a chunk at a time without losing or mixing up entries', () => {
-    const index = new LabelIndex<Entity>();
+    const index = new LabelIndex();
     const ids: string[] = [];
     let next = 0;
     let dropped = 0;

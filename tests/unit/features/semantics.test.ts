@@ -302,6 +302,25 @@ describe('bounded state', () => {
     expect(f(again, 'device_distinct_cards_7d')).toBe(0);
   });
 
+  it('credits a late fraud label to nothing of an evicted entity, not to a newer entity that took its place', () => {
+    const e = new FeatureEngine({ sweepEvery: 1 });
+    const old = tx(T0, { card_id: 'c_1', device_id: 'd_1', ip_address: '10.1.1.1' });
+    e.enrich(old);
+    // 100 days on, the sweep evicts d_1 and 10.1.1.1 (idle past every window); the old
+    // transaction stays in the label index (120-day horizon). New entities come after.
+    e.enrich(tx(T0 + 100 * DAY_MS, { card_id: 'c_2', device_id: 'd_x', ip_address: '10.9.9.9' }));
+    e.enrich(tx(T0 + 100 * DAY_MS + MINUTE_MS, { card_id: 'c_3', device_id: 'd_2', ip_address: '10.2.2.2' }));
+    e.addLabel(old.transaction_id, true, T0 + 100 * DAY_MS + 2 * MINUTE_MS);
+    const v = e.enrich(
+      tx(T0 + 100 * DAY_MS + 3 * MINUTE_MS, { card_id: 'c_3', device_id: 'd_2', ip_address: '10.2.2.2' }),
+    );
+    expect(f(v, 'device_fraud_count_1d')).toBe(0);
+    expect(f(v, 'ip_fraud_count_1d')).toBe(0);
+    // Its merchant and category are still live (the same for every transaction here): credited.
+    expect(f(v, 'merchant_fraud_count_1d')).toBe(1);
+    expect(f(v, 'category_fraud_count_1d')).toBe(1);
+  });
+
   it('caps the label index, oldest first: a label for an evicted transaction no longer counts', () => {
     const e = new FeatureEngine({ sweepEvery: 100, maxLabelIndex: 250 });
     const txs = Array.from({ length: 1_000 }, (_, i) => tx(T0 + i * MINUTE_MS, { card_id: `c_${i % 50}` }));
