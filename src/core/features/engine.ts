@@ -17,6 +17,7 @@ import {
   LINK_HISTORY_MS,
   LINK_STRIDE,
   newPoint,
+  precedes,
   RISK_HISTORY_MS,
   RISK_WINDOW_MS,
   TIMELINE_STRIDE,
@@ -241,7 +242,7 @@ class RiskState extends EntityState {
         // A row at a time, as an array grows in `push` below: the capacity V8 gives a first
         // row leaves room for the next few (a literal's exact capacity does not).
         const rows: number[] = [];
-        if (t < time || (t === time && h < hash)) {
+        if (precedes(t, h, x)) {
           rows.push(t, h, c);
           rows.push(time, hash, x.card);
         } else {
@@ -252,11 +253,7 @@ class RiskState extends EntityState {
       }
       return;
     }
-    if (
-      n === this.tlStart ||
-      tl[n - stride]! < time ||
-      (tl[n - stride] === time && tl[n - stride + 1]! < hash)
-    ) {
+    if (n === this.tlStart || precedes(tl[n - stride]!, tl[n - stride + 1]!, x)) {
       if (stride === LINK_STRIDE) tl.push(time, hash, x.card);
       else tl.push(time, hash);
       return;
@@ -271,9 +268,8 @@ class RiskState extends EntityState {
     const tl = this.tl;
     let s = this.tlStart;
     while (s < tl.length && tl[s]! <= cutoff) s += stride;
-    if (this.slot >= 0) {
-      // Its only row is the one just inserted (trim follows insert): nothing to drop.
-    } else if (s >= tl.length) {
+    // (A pooled entity's tl is NO_ROWS: it stays so, and its one row is the one just inserted.)
+    if (s >= tl.length) {
       this.tl = NO_ROWS;
       this.tlStart = 0;
     } else if (s > 64 && s * 2 > tl.length) {
@@ -446,7 +442,7 @@ function countRisk(
   const n = tl.length;
   // Fast path: in-order arrival, every stored transaction precedes x.
   const hi =
-    n === s.tlStart || tl[n - stride]! < x.time || (tl[n - stride] === x.time && tl[n - stride + 1]! < x.hash)
+    n === s.tlStart || precedes(tl[n - stride]!, tl[n - stride + 1]!, x)
       ? n
       : lowerBound(tl, s.tlStart, n, x.time, x.hash, stride);
   const fraud = s.fraud;
