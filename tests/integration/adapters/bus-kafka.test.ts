@@ -58,3 +58,40 @@ describe('KafkaBus with compression', () => {
     },
   );
 });
+
+describe('Consumer-group lag (bin/fraud topics lag)', () => {
+  it('is end − committed per partition, and end − log start for a group that never committed', async () => {
+    const { Admin } = await import('@platformatic/kafka');
+    const { groupLag } = await import('../../../src/adapters/bus-kafka/offsets.ts');
+    const topic = await freshTopic(brokers, 'lag', 2);
+    const bus = new KafkaBus({ brokers, clientId: 'lag' });
+    const admin = new Admin({ clientId: 'lag-admin', bootstrapBrokers: brokers });
+    try {
+      await bus.publish(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: `card-${i}`, value: String(i) })),
+      );
+      const group = `g-${topic}`;
+      const sub = await bus.subscribe({ groupId: group, topics: [topic], from: 'earliest', maxBatchSize: 3 });
+      const first = (await sub.next(5_000)) ?? [];
+      expect(first.length).toBeGreaterThan(0);
+      await sub.commit(first);
+      await sub.close();
+
+      const lags = await groupLag(admin, group, [topic]);
+      expect(lags.map((l) => l.partition)).toEqual([0, 1]);
+      expect(lags.reduce((n, l) => n + l.end, 0n)).toBe(10n);
+      const committed = lags.reduce((n, l) => n + (l.committed ?? 0n), 0n);
+      expect(committed).toBe(BigInt(first.length));
+      expect(lags.reduce((n, l) => n + l.lag, 0n)).toBe(10n - BigInt(first.length));
+      for (const l of lags) expect(l.lag).toBe(l.end - (l.committed ?? 0n));
+
+      const never = await groupLag(admin, `never-${topic}`, [topic]);
+      expect(never.every((l) => l.committed === null)).toBe(true);
+      expect(never.reduce((n, l) => n + l.lag, 0n)).toBe(10n);
+    } finally {
+      await admin.close();
+      await bus.close();
+    }
+  });
+});
