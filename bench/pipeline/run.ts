@@ -7,9 +7,14 @@
  * Two phases, because one number cannot describe both:
  *  1. saturation: all transactions offered at once; throughput = count / (last score − first send);
  *  2. sustained: transactions offered at a fixed rate; latency percentiles at that load.
+ *
+ * With `svgDir`, it also writes charts (SVG): each phase's latency histogram and the sustained
+ * phase's latency over time.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { KafkaBus } from '../../src/adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -19,6 +24,7 @@ import type { EventBus, OutgoingMessage } from '../../src/ports/index.ts';
 import { createSimulator, transactionJson } from '../../src/services/ingestor/index.ts';
 import { StreamProcessor } from '../../src/services/processor/index.ts';
 import { Samples, type Summary, summarize } from '../../src/services/telemetry/index.ts';
+import { bucketPercentiles, latencyHistogram, lineChart } from '../support/svg-charts.ts';
 
 export interface PipelineBenchOptions {
   readonly mode: 'embedded' | 'kafka';
@@ -31,6 +37,11 @@ export interface PipelineBenchOptions {
   readonly seed: number;
   /** Processor batch size. */
   readonly batch: number;
+  /**
+   * Directory for the charts (SVG): the latency histograms of both phases and the sustained
+   * phase's latency over time. None are written when absent.
+   */
+  readonly svgDir?: string;
   readonly progress?: (line: string) => void;
 }
 
@@ -63,6 +74,8 @@ export interface PipelineBenchResult {
      */
     processor_gc?: { pauses: number; total_ms: number; over_10ms: number; over_100ms: number };
   };
+  /** Paths of the charts written to `svgDir`. */
+  readonly charts?: string[];
 }
 
 /** GC pause counters from a prom-client exposition (all kinds summed). */
@@ -211,10 +224,89 @@ function machine() {
 }
 
 export async function runPipelineBench(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
-  return o.mode === 'embedded' ? embedded(o) : kafka(o);
+  const startedAt = new Date();
+  const { result, samples } = await (o.mode === 'embedded' ? embedded(o) : kafka(o));
+  if (o.svgDir === undefined) return result;
+  return { ...result, charts: await writeCharts(o.svgDir, startedAt, o, samples) };
 }
 
-async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+/**
+ * Per-record samples kept for the charts, in arrival order. The sustained phase's are parallel
+ * arrays: each record's send time (ms since the epoch) and its latency (ms).
+ */
+interface PhaseSamples {
+  readonly saturationMs: Float64Array;
+  readonly sustainedSentAt: Float64Array;
+  readonly sustainedMs: Float64Array;
+  /** Start of the sustained phase, ms since the epoch. */
+  readonly sustainedStart: number;
+}
+
+/** The "target p99" line of the latency-over-time chart, ms. */
+const TARGET_P99_MS = 50;
+
+/**
+ * Writes the charts of a run to `dir` as `<mode>-<start time>-<chart>.svg` and returns their
+ * paths: each phase's latency histogram, and the sustained phase's p50, p99 and max latency per
+ * 1-s bucket of send time.
+ */
+async function writeCharts(
+  dir: string,
+  startedAt: Date,
+  o: PipelineBenchOptions,
+  s: PhaseSamples,
+): Promise<string[]> {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '');
+  const sustainedTitle = `${o.mode} pipeline, sustained ${o.rate} tx/s for ${o.seconds} s`;
+  // Send times in s since the phase start. The last records leave on the offer loop's next tick,
+  // a few ms after the nominal end (and embedded send times are estimated a little late): left
+  // alone, they would make a last bucket of a handful of records. Up to 250 ms late they count
+  // in the last second; a phase that really ran over keeps its later buckets.
+  const sentS = s.sustainedSentAt.map((t) => {
+    const sec = (t - s.sustainedStart) / 1000;
+    return sec >= o.seconds && sec < o.seconds + 0.25 ? o.seconds - 0.001 : sec;
+  });
+  const buckets = bucketPercentiles(sentS, s.sustainedMs, 1, [50, 99]);
+  const charts: Record<string, string> = {
+    'sustained-histogram': latencyHistogram({
+      title: `${sustainedTitle} — decision latency`,
+      valuesMs: s.sustainedMs,
+    }),
+    'sustained-timeline': lineChart({
+      title: `${sustainedTitle} — latency over time`,
+      subtitle: `per 1-s bucket of send time; n = ${s.sustainedMs.length}`,
+      xLabel: 'send time (s since the start of the phase)',
+      yLabel: 'latency (ms, log scale)',
+      yLog: true,
+      xRange: [0, o.seconds],
+      series: [
+        { name: 'p50', points: buckets.map((b) => [b.t, b.percentiles[0]!] as const) },
+        { name: 'p99', points: buckets.map((b) => [b.t, b.percentiles[1]!] as const) },
+        { name: 'max', points: buckets.map((b) => [b.t, b.max] as const) },
+      ],
+      hLines: [{ y: TARGET_P99_MS, label: 'target p99' }],
+    }),
+    'saturation-histogram': latencyHistogram({
+      title: `${o.mode} pipeline, saturation (${o.count} transactions offered at once) — decision latency`,
+      valuesMs: s.saturationMs,
+    }),
+  };
+  await mkdir(dir, { recursive: true });
+  const paths: string[] = [];
+  for (const [name, svg] of Object.entries(charts)) {
+    const path = join(dir, `${o.mode}-${stamp}-${name}.svg`);
+    await writeFile(path, svg);
+    paths.push(path);
+  }
+  return paths;
+}
+
+async function embedded(
+  o: PipelineBenchOptions,
+): Promise<{ result: PipelineBenchResult; samples: PhaseSamples }> {
   const log = o.progress ?? (() => {});
   const env = { ...process.env, KAFKA_BROKERS: '', REDIS_URL: process.env['REDIS_URL'] ?? '' };
   const config = loadConfig(env);
@@ -233,6 +325,10 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   });
   const platform = await createPlatform(config, { bus, watch: false });
   const latencies = new Samples();
+  // Each record's send time, for the charts: the batch's produce time minus the record's latency.
+  // The batch is reported after the graph has observed it, so the time taken here is a little
+  // later than its produce time; the difference only shifts records within the 1-s buckets.
+  const sentAt = new Samples();
   let processed = 0;
   let lastAt = 0;
   const processor = new StreamProcessor({
@@ -245,7 +341,10 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     onBatch: (results, _dead, e2e) => {
       processed += results.length;
       lastAt = Date.now();
-      for (const ms of e2e) latencies.push(ms);
+      for (const ms of e2e) {
+        latencies.push(ms);
+        sentAt.push(lastAt - ms);
+      }
     },
   });
   await processor.start();
@@ -266,6 +365,7 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
 
   log(`embedded: saturation phase, ${o.count} transactions offered at once`);
   latencies.clear();
+  sentAt.clear();
   let base = processed;
   const cpuBefore = process.cpuUsage();
   const satStart = await offer(bus, saturation, Number.POSITIVE_INFINITY, 2_000);
@@ -273,9 +373,11 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const cpu = process.cpuUsage(cpuBefore);
   const satSeconds = (lastAt - satStart) / 1000;
   const satLatency = summarize(latencies.values());
+  const satValues = latencies.values().slice();
 
   log(`embedded: sustained phase, ${o.rate} tx/s for ${o.seconds} s`);
   latencies.clear();
+  sentAt.clear();
   base = processed;
   const susStart = await offer(bus, sustained, o.rate, 5_000);
   await waitFor(base + sustained.length);
@@ -291,7 +393,15 @@ async function embedded(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
     sustained: sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
   };
   await platform.close();
-  return result;
+  return {
+    result,
+    samples: {
+      saturationMs: satValues,
+      sustainedSentAt: sentAt.values(),
+      sustainedMs: latencies.values(),
+      sustainedStart: susStart,
+    },
+  };
 }
 
 function describePipeline(platform: Awaited<ReturnType<typeof createPlatform>>, partitions: number) {
@@ -304,7 +414,9 @@ function describePipeline(platform: Awaited<ReturnType<typeof createPlatform>>, 
   };
 }
 
-async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
+async function kafka(
+  o: PipelineBenchOptions,
+): Promise<{ result: PipelineBenchResult; samples: PhaseSamples }> {
   const log = o.progress ?? (() => {});
   const config = loadConfig();
   if (!config.kafkaBrokers)
@@ -376,6 +488,8 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
 
   const sendTimes = new Map<string, number>();
   const latencies = new Samples();
+  /** Each score's send time, parallel to `latencies` (for the charts). */
+  const sentAt = new Samples();
   const stages = { toProcessor: new Samples(), decide: new Samples(), toProduce: new Samples() };
   const clearStages = () => {
     for (const st of Object.values(stages)) st.clear();
@@ -403,6 +517,7 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
         if (sent === undefined) continue;
         sendTimes.delete(score.transaction_id);
         latencies.push(r.timestamp - sent);
+        sentAt.push(sent);
         // Where the time went: broker and consumer fetch, then deciding, then producing.
         const decidedAt = Date.parse(score.decided_at);
         stages.toProcessor.push(Math.max(0, decidedAt - score.latency_ms - sent));
@@ -456,15 +571,18 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
 
   log(`kafka: saturation phase, ${o.count} transactions offered as fast as the producer sends`);
   latencies.clear();
+  sentAt.clear();
   received = 0;
   const satStart = await offerTracked(saturation, Number.POSITIVE_INFINITY);
   await waitFor(saturation.messages.length);
   const satSeconds = (lastAt - satStart) / 1000;
   const satReceived = received;
   const satLatency = summarize(latencies.values());
+  const satValues = latencies.values().slice();
 
   log(`kafka: sustained phase, ${o.rate} tx/s for ${o.seconds} s`);
   latencies.clear();
+  sentAt.clear();
   clearStages();
   received = 0;
   const gcBefore = await processorGc();
@@ -486,7 +604,7 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       `scores missing: saturation ${satReceived}/${saturation.messages.length}, sustained ${susReceived}/${sustained.messages.length}`,
     );
   }
-  return {
+  const result: PipelineBenchResult = {
     mode: 'kafka',
     machine: machine(),
     pipeline: {
@@ -501,6 +619,15 @@ async function kafka(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
       ...sustainedResult(o.rate, sustained.messages.length, susSeconds, susLatency),
       stages: susStages,
       ...(gcBefore && gcAfter ? { processor_gc: gcDelta(gcBefore, gcAfter) } : {}),
+    },
+  };
+  return {
+    result,
+    samples: {
+      saturationMs: satValues,
+      sustainedSentAt: sentAt.values(),
+      sustainedMs: latencies.values(),
+      sustainedStart: susStart,
     },
   };
 }
