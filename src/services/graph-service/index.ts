@@ -68,6 +68,9 @@ export interface GraphServiceStats {
   lastAnalysis: { at: string; rings: number; tookMs: number } | null;
 }
 
+/** Longest wait for records before the loop checks whether it is stopping, ms. */
+const STOP_CHECK_MS = 250;
+
 const silent: GraphServiceLogger = { info() {}, warn() {}, error() {} };
 
 export class GraphService {
@@ -152,7 +155,10 @@ export class GraphService {
     const inFlight: Promise<boolean>[] = [];
     let healthy = true;
     while (this.running && healthy) {
-      const records = await sub.next();
+      // Bounded wait, so a stop() is noticed while the topic is idle: the subscription must stay
+      // open until the batches in flight are committed (a commit on a closed Kafka consumer
+      // never settles, which hung the shutdown of a busy service).
+      const records = await sub.next(STOP_CHECK_MS);
       if (records === null) break;
       if (records.length === 0) continue;
       const { transactions, labels, rejected } = this.parse(records);
@@ -285,14 +291,18 @@ export class GraphService {
     }
   }
 
-  /** Stops pulling, finishes or abandons (uncommitted) the batches in flight, leaves the group. */
+  /**
+   * Stops pulling, finishes (written and committed) or abandons (uncommitted: a batch still
+   * retrying) the batches in flight, then leaves the group. In that order: the offsets of a
+   * finished batch are committed through the subscription, so it closes last.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     if (this.analyzeTimer) clearInterval(this.analyzeTimer);
     for (const wake of [...this.wakers]) wake();
-    await this.subscription?.close();
     await this.loop?.catch(() => {});
+    await this.subscription?.close();
     await this.analyzing;
   }
 }
