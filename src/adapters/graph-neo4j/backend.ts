@@ -121,6 +121,21 @@ export const WRITE_STEPS = {
     SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`,
 } as const;
 
+/**
+ * When a warm-up may stop: once the median of the last `window` batches is no more than 10 %
+ * faster than the median of the `window` before (the write path has stopped speeding up). A
+ * warm Neo4j stops after 2 × `window` batches; a cold one runs on while JIT compilation still
+ * speeds the batches up (measured: from 600 to about 200 ms per 1,000 over some 25 batches).
+ */
+export function warmedUp(took: readonly number[], window = 5): boolean {
+  if (took.length < 2 * window) return false;
+  const median = (xs: readonly number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] as number;
+  };
+  return median(took.slice(-window)) >= 0.9 * median(took.slice(-2 * window, -window));
+}
+
 /** Labels: a stub Transaction node keeps a label that arrives before its transaction. */
 export const APPLY_LABELS = `
 UNWIND $labels AS l
@@ -338,55 +353,87 @@ export class Neo4jGraph implements GraphBackend {
     return { rows: rows.length, created: results.reduce((n, r) => n + r, 0) };
   }
 
+  /**
+   * Warms a freshly started Neo4j up for the write path: runs the batch write on each of
+   * `batches` in a transaction that is rolled back, so nothing is written. A cold JVM
+   * interprets and compiles the write path for its first minute or so of work; measured here,
+   * the graph service then wrote 1,200–3,600 tx/s where a warm one writes 5,000–8,000
+   * (docs/benchmarks.md, `## Graph`). Stops early once `until(ms of each batch so far)` says so.
+   * Returns each batch's milliseconds and how many transactions it would have created. The batches should use ids of their own: their MERGEs
+   * lock what they touch until the rollback.
+   */
+  async warmUp(
+    batches: readonly (readonly Transaction[])[],
+    options: { until?: (took: readonly number[]) => boolean } = {},
+  ): Promise<{ ms: number; created: number }[]> {
+    const took: number[] = [];
+    const created: number[] = [];
+    for (const batch of batches) {
+      if (options.until?.(took)) break;
+      const rows = dedupeRows(batch.map(toGraphRow));
+      const session = this.session('WRITE');
+      const started = performance.now();
+      const tx = session.beginTransaction({ timeout: this.timeout });
+      try {
+        created.push(await this.writeSteps(tx, rows));
+      } catch (err) {
+        throw wrapNeo4jError(err);
+      } finally {
+        await tx.rollback().catch(() => {});
+        await session.close();
+      }
+      took.push(performance.now() - started);
+    }
+    return took.map((ms, i) => ({ ms, created: created[i] ?? 0 }));
+  }
+
   /** One part of a batch in one transaction; returns how many transactions were new. */
   private async writePart(rows: readonly GraphRow[]): Promise<number> {
     const session = this.session('WRITE');
     try {
-      return await session.executeWrite(
-        async (tx) => {
-          const known = await tx.run(WRITE_STEPS.transactions, { rows });
-          const applied = new Set<string>();
-          const flagged = new Set<string>();
-          for (const rec of known.records) {
-            if (rec.get('fresh') !== true) applied.add(rec.get('id') as string);
-            if (rec.get('fraud') === true) flagged.add(rec.get('id') as string);
-          }
-          const fresh = new Set(
-            rows.filter((r) => !applied.has(r.transaction_id)).map((r) => r.transaction_id),
-          );
-          const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
-          // A confirmed-fraud label that arrived before its transaction flags the entities now.
-          const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
-          // Sent back to back without waiting for each result: the driver pipelines statements
-          // of one transaction on its connection, and the server runs them in order (locks on
-          // shared nodes are taken in the same order by every writer: customers, devices, IPs,
-          // merchants, each sorted).
-          const steps: [string, Record<string, unknown>][] = [
-            [WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) }],
-            [WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) }],
-            [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
-            // Last: merchants are the most shared nodes, and a lock is held until commit.
-            [
-              WRITE_STEPS.transactedAt,
-              {
-                rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => {
-                  const m = merchants.get(e.b) as GraphRow;
-                  return { ...e, category: m.merchant_category, country: m.merchant_country };
-                }),
-              },
-            ],
-          ];
-          if (toFlag.length > 0) steps.push([WRITE_STEPS.flag, { rows: toFlag }]);
-          await Promise.all(steps.map(([q, params]) => tx.run(q, params).summary()));
-          return fresh.size;
-        },
-        { timeout: this.timeout },
-      );
+      return await session.executeWrite((tx) => this.writeSteps(tx, rows), { timeout: this.timeout });
     } catch (err) {
       throw wrapNeo4jError(err);
     } finally {
       await session.close();
     }
+  }
+
+  /** The write's statements in `tx`; returns how many transactions were new. */
+  private async writeSteps(tx: { run: Session['run'] }, rows: readonly GraphRow[]): Promise<number> {
+    const known = await tx.run(WRITE_STEPS.transactions, { rows });
+    const applied = new Set<string>();
+    const flagged = new Set<string>();
+    for (const rec of known.records) {
+      if (rec.get('fresh') !== true) applied.add(rec.get('id') as string);
+      if (rec.get('fraud') === true) flagged.add(rec.get('id') as string);
+    }
+    const fresh = new Set(rows.filter((r) => !applied.has(r.transaction_id)).map((r) => r.transaction_id));
+    const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
+    // A confirmed-fraud label that arrived before its transaction flags the entities now.
+    const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
+    // Sent back to back without waiting for each result: the driver pipelines statements
+    // of one transaction on its connection, and the server runs them in order (locks on
+    // shared nodes are taken in the same order by every writer: customers, devices, IPs,
+    // merchants, each sorted).
+    const steps: [string, Record<string, unknown>][] = [
+      [WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) }],
+      [WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) }],
+      [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
+      // Last: merchants are the most shared nodes, and a lock is held until commit.
+      [
+        WRITE_STEPS.transactedAt,
+        {
+          rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => {
+            const m = merchants.get(e.b) as GraphRow;
+            return { ...e, category: m.merchant_category, country: m.merchant_country };
+          }),
+        },
+      ],
+    ];
+    if (toFlag.length > 0) steps.push([WRITE_STEPS.flag, { rows: toFlag }]);
+    await Promise.all(steps.map(([q, params]) => tx.run(q, params).summary()));
+    return fresh.size;
   }
 
   /**
