@@ -3,7 +3,7 @@
 // pipeline (saturation burst, then a sustained rate), and samples the graph service's
 // consumer-group lag on enriched-transactions every second until it has caught up.
 //
-// Run: KAFKA_BROKERS=127.0.0.1:9092 NEO4J_URI=bolt://127.0.0.1:7687 [NEO4J_PID=…] node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg .data/bench] [--warm-up N]
+// Run: KAFKA_BROKERS=127.0.0.1:9092 NEO4J_URI=bolt://127.0.0.1:7687 [NEO4J_PID=…] node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg .data/bench] [--warm-up N] [--customers N]
 //
 // Everything shares the machine's cores: broker, processor, load generator, graph service and
 // Neo4j. The graph service is its own process in a new consumer group pinned to the end of
@@ -34,13 +34,14 @@ const { values } = parseArgs({
     'catch-up': { type: 'string', default: '600' },
     svg: { type: 'string', default: '.data/bench' },
     'warm-up': { type: 'string' },
+    customers: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: KAFKA_BROKERS=… NEO4J_URI=… node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg DIR] [--warm-up N]\n' +
-      "--seconds/--rate/--count: the pipeline bench phases (bin/fraud bench --mode kafka); --catch-up: seconds to wait for the graph after the load; --warm-up: the graph service's --warm-up.",
+    'Usage: KAFKA_BROKERS=… NEO4J_URI=… node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg DIR] [--warm-up N] [--customers N]\n' +
+      "--seconds/--rate/--count: the pipeline bench phases (bin/fraud bench --mode kafka); --catch-up: seconds to wait for the graph after the load; --warm-up: the graph service's --warm-up; --customers: the simulated population (default 5000).",
   );
   process.exit(0);
 }
@@ -210,6 +211,7 @@ const bench = spawn(
     values.rate,
     '--count',
     values.count,
+    ...(values.customers ? ['--customers', values.customers] : []),
   ],
   { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
 );
@@ -344,12 +346,13 @@ const rates = samples.slice(5).map((s, i) => {
 });
 const stamp = new Date().toISOString().replace(/[:.]/g, '');
 mkdirSync(values.svg, { recursive: true });
-const phaseNote = phases.map((p) => `${p.name} at ${p.t.toFixed(0)} s`).join(', ');
+// Short, so the title fits the chart.
+const phaseNote = `saturation ${sat?.toFixed(0) ?? '?'} s, sustained ${sus?.toFixed(0) ?? '?'} s, load end ${loadEnd.toFixed(0)} s`;
 const lagFile = join(values.svg, `graph-live-${stamp}-lag.svg`);
 writeFileSync(
   lagFile,
   lineChart({
-    title: `Graph service lag on enriched-transactions (${phaseNote}, load end at ${loadEnd.toFixed(0)} s)`,
+    title: `Graph service lag, records (${phaseNote})`,
     xLabel: 'seconds since start',
     yLabel: 'records not yet in Neo4j',
     series: [{ name: 'lag', points: samples.map((s) => [s.t, s.lag] as [number, number]) }],
@@ -359,7 +362,7 @@ const rateFile = join(values.svg, `graph-live-${stamp}-rates.svg`);
 writeFileSync(
   rateFile,
   lineChart({
-    title: `Pipeline output vs graph writes, tx/s over 5 s (${phaseNote})`,
+    title: `Produced vs written to Neo4j, tx/s over 5 s (${phaseNote})`,
     xLabel: 'seconds since start',
     yLabel: 'transactions per second',
     series: [

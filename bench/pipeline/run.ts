@@ -35,6 +35,8 @@ export interface PipelineBenchOptions {
   /** Length of the sustained phase, seconds. */
   readonly seconds: number;
   readonly seed: number;
+  /** Simulated customers (their cards, devices and IPs). Default: the simulator's 5,000. */
+  readonly customers?: number;
   /** Processor batch size. */
   readonly batch: number;
   /**
@@ -152,9 +154,9 @@ interface Phase {
  * each, millions of heap objects that the garbage collector would mark on every major cycle. In
  * embedded mode that heap is the pipeline's, so the benchmark would partly measure its own input.
  */
-function generate(sizes: readonly number[], seed: number, prefix: string): Phase[] {
+function generate(sizes: readonly number[], seed: number, prefix: string, customers?: number): Phase[] {
   const total = sizes.reduce((a, b) => a + b, 0);
-  const sim = createSimulator({ seed, count: total, idPrefix: prefix });
+  const sim = createSimulator({ seed, count: total, idPrefix: prefix, ...(customers ? { customers } : {}) });
   return sizes.map((n) => {
     const keys: string[] = new Array(n);
     const ids: string[] = new Array(n);
@@ -357,6 +359,7 @@ async function embedded(
     [Math.min(20_000, o.count), o.count, Math.ceil(o.rate * o.seconds)],
     o.seed,
     'tx_',
+    o.customers,
   ).map((p) => p.messages) as [OutgoingMessage[], OutgoingMessage[], OutgoingMessage[]];
 
   log('embedded: warm-up (JIT, feature state)');
@@ -563,6 +566,7 @@ async function kafka(
     [Math.min(20_000, o.count), o.count, Math.ceil(o.rate * o.seconds)],
     o.seed,
     `tx_${run}_`,
+    o.customers,
   ) as [Phase, Phase, Phase];
 
   log('kafka: warm-up');

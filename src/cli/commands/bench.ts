@@ -2,7 +2,7 @@ import type { Command } from '../command.ts';
 import { numberFlag, parseFlags } from '../command.ts';
 
 const usage = `Usage: bin/fraud bench --mode embedded|kafka [--count N] [--rate R] [--seconds S] [--batch B] [--seed K]
-                  [--svg DIR]
+                  [--customers N] [--svg DIR]
 
 Measures the whole decision pipeline and prints JSON: sustained throughput (tx/s) and decision
 latency p50/p95/p99 in ms, from the producer's send time to the score being produced.
@@ -12,6 +12,8 @@ latency p50/p95/p99 in ms, from the producer's send time to the score being prod
   sustained    --rate tx/s (default 10000 embedded, 5000 kafka) for --seconds (default 10):
                latency percentiles at that load
 
+  --customers N  size of the simulated population (default 5000): more customers mean more
+               cards, devices and IPs in the feature state and the graph
   --svg DIR    where to write the charts (default .data/bench in the repository):
                <mode>-<start time>-sustained-histogram.svg, -sustained-timeline.svg
                (p50, p99 and max per 1-s bucket of send time, against the 50 ms p99 target)
@@ -33,6 +35,7 @@ const command: Command = {
       seconds: { type: 'string' },
       batch: { type: 'string' },
       seed: { type: 'string' },
+      customers: { type: 'string' },
       svg: { type: 'string' },
     });
     const { FraudError } = await import('../../core/errors/index.ts');
@@ -49,6 +52,9 @@ const command: Command = {
       seconds: numberFlag('seconds', values.seconds, 10),
       batch: numberFlag('batch', values.batch, 500),
       seed: numberFlag('seed', values.seed, 42),
+      ...(values.customers !== undefined
+        ? { customers: numberFlag('customers', values.customers, 5_000) }
+        : {}),
       svgDir,
       progress: (line) => process.stderr.write(`bench: ${line}\n`),
     });
