@@ -357,10 +357,11 @@ export class Neo4jGraph implements GraphBackend {
    * Warms a freshly started Neo4j up for the write path: runs the batch write on each of
    * `batches` in a transaction that is rolled back, so nothing is written. A cold JVM
    * interprets and compiles the write path for its first minute or so of work; measured here,
-   * the graph service then wrote 1,200–3,600 tx/s where a warm one writes 5,000–8,000
-   * (docs/benchmarks.md, `## Graph`). Stops early once `until(ms of each batch so far)` says so.
-   * Returns each batch's milliseconds and how many transactions it would have created. The batches should use ids of their own: their MERGEs
-   * lock what they touch until the rollback.
+   * the graph service then wrote 1,000–3,600 tx/s where a warm one writes 5,000–9,000
+   * (docs/benchmarks.md, `## Graph`). Stops early once `until(ms of each batch so far)` says
+   * so. Returns each batch's milliseconds and how many transactions it would have created.
+   * The batches should use ids of their own: their MERGEs lock what they touch until the
+   * rollback.
    */
   async warmUp(
     batches: readonly (readonly Transaction[])[],

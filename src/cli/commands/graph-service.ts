@@ -106,8 +106,8 @@ const command: Command = {
     }
     if (warmUpBatches > 0 && 'warmUp' in backend) {
       const { warmUpBatchesFor } = await import('../../services/graph-service/warm-up.ts');
-      const started = performance.now();
       const { warmedUp } = await import('../../adapters/graph-neo4j/backend.ts');
+      const started = performance.now();
       try {
         const batches = await backend.warmUp(warmUpBatchesFor(warmUpBatches, batchSize), {
           until: (t) => warmedUp(t),

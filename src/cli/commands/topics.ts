@@ -11,7 +11,7 @@ Needs KAFKA_BROKERS. --partitions defaults to FRAUD_PARTITIONS (6).
 
 lag prints how far a consumer group is behind, per partition and in total (end offset minus
 committed offset), e.g. --group graph-service (default topic enriched-transactions) or
---group processor --topic transactions.
+--group fraud-processor --topic transactions.
 `;
 
 const command: Command = {
