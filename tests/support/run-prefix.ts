@@ -1,18 +1,5 @@
-import type { Transaction } from '../../src/core/contracts/index.ts';
-
 /**
- * The transaction with its ids under a run prefix, so each test or bench run writes new
- * transactions and entities into a shared database. IPs stay shared unless `ips` is set, as
- * across real runs.
+ * `underRunPrefix(t, prefix)`: the transaction with its ids under a run prefix, so each test or
+ * bench run writes new transactions and entities into a shared database.
  */
-export function underRunPrefix(t: Transaction, prefix: string, { ips = false } = {}): Transaction {
-  return {
-    ...t,
-    transaction_id: prefix + t.transaction_id,
-    card_id: prefix + t.card_id,
-    customer_id: prefix + t.customer_id,
-    device_id: prefix + t.device_id,
-    merchant_id: prefix + t.merchant_id,
-    ip_address: ips ? prefix + t.ip_address : t.ip_address,
-  };
-}
+export { withIdPrefix as underRunPrefix } from '../../src/services/ingestor/id-prefix.ts';

@@ -1,5 +1,21 @@
 import { Admin } from '@platformatic/kafka';
 
+/** `listOffsets` timestamps that ask for a partition's end (next offset) or its log start. */
+const END = -1n;
+const LOG_START = -2n;
+
+/** A `listOffsets` request for every partition of `topics` at `timestamp`. */
+async function everyPartition(admin: Admin, topics: string[], timestamp: bigint) {
+  const meta = await admin.metadata({ topics });
+  return topics.map((name) => ({
+    name,
+    partitions: [...Array(meta.topics.get(name)!.partitionsCount).keys()].map((partitionIndex) => ({
+      partitionIndex,
+      timestamp,
+    })),
+  }));
+}
+
 /**
  * Commits the current end offsets of `topics` for a (new, empty) group, so a processor or
  * watcher in that group starts exactly at "now", whatever earlier runs left on shared topics.
@@ -11,15 +27,7 @@ export async function pinGroupToEnd(
 ): Promise<void> {
   const admin = new Admin({ clientId: 'fraud-offsets', bootstrapBrokers: [...brokers] });
   try {
-    const meta = await admin.metadata({ topics });
-    const request = topics.map((name) => ({
-      name,
-      partitions: [...Array(meta.topics.get(name)!.partitionsCount).keys()].map((partitionIndex) => ({
-        partitionIndex,
-        timestamp: -1n,
-      })),
-    }));
-    const ends = await admin.listOffsets({ topics: request });
+    const ends = await admin.listOffsets({ topics: await everyPartition(admin, topics, END) });
     await admin.alterConsumerGroupOffsets({
       groupId,
       topics: ends.map((t) => ({
@@ -48,17 +56,10 @@ export interface PartitionLag {
  * tell whether a consumer (the graph service, a processor) keeps up with its input.
  */
 export async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<PartitionLag[]> {
-  const meta = await admin.metadata({ topics });
-  const request = topics.map((name) => ({
-    name,
-    partitions: [...Array(meta.topics.get(name)!.partitionsCount).keys()].map((partitionIndex) => ({
-      partitionIndex,
-      timestamp: -1n,
-    })),
-  }));
+  const request = await everyPartition(admin, topics, END);
   const earliest = request.map((t) => ({
     name: t.name,
-    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -2n })),
+    partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: LOG_START })),
   }));
   const [ends, starts, [group]] = await Promise.all([
     admin.listOffsets({ topics: request }),

@@ -4,23 +4,12 @@
  * touch, nor wait on, a real card, device, IP, customer or merchant.
  */
 import type { Transaction } from '../../core/contracts/index.ts';
-import { createSimulator } from '../ingestor/index.ts';
+import { createSimulator, withIdPrefix } from '../ingestor/index.ts';
 
 export function warmUpBatchesFor(batches: number, batchSize: number): Transaction[][] {
   const prefix = `__warmup_${Date.now().toString(36)}_`;
   const sim = createSimulator({ seed: 1, customers: 5_000, count: batches * batchSize, fraudRate: 0.02 });
   return Array.from({ length: batches }, () =>
-    Array.from({ length: batchSize }, () => {
-      const t = sim.next().transaction;
-      return {
-        ...t,
-        transaction_id: prefix + t.transaction_id,
-        card_id: prefix + t.card_id,
-        customer_id: prefix + t.customer_id,
-        device_id: prefix + t.device_id,
-        merchant_id: prefix + t.merchant_id,
-        ip_address: prefix + t.ip_address,
-      };
-    }),
+    Array.from({ length: batchSize }, () => withIdPrefix(sim.next().transaction, prefix, { ips: true })),
   );
 }

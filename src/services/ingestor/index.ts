@@ -14,6 +14,7 @@ export {
   TRANSACTION_FIELDS,
   transactionConverter,
 } from './dataset-import.ts';
+export { withIdPrefix } from './id-prefix.ts';
 export { isoUtc } from './iso-time.ts';
 export { compareLabels, LABELS_CSV_HEADER, labelCsvRow, parseLabelsCsv } from './labels-csv.ts';
 export { type LiveFeedOptions, type LiveFeedResult, runLiveFeed } from './live.ts';
