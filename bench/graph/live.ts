@@ -138,8 +138,9 @@ log(
       : ''),
 );
 const neo4jPids = process.env['NEO4J_PID'] ? [Number(process.env['NEO4J_PID'])] : pidsWith('org.neo4j');
+const brokerPids = pidsWith('kafka.Kafka');
 const procs: Record<string, number | undefined> = {
-  broker: pidsWith('kafka.Kafka').length === 1 ? pidsWith('kafka.Kafka')[0] : undefined,
+  broker: brokerPids.length === 1 ? brokerPids[0] : undefined,
   neo4j: neo4jPids.length === 1 ? neo4jPids[0] : undefined,
   graph_service: graphService.pid,
 };
@@ -154,7 +155,7 @@ const readCpu = () => {
 };
 const snapshotCpu = (phase: string) => {
   readCpu();
-  cpuAt.push({ phase, ms: { ...lastCpu }, t: (Date.now() - t0) / 1000 } as (typeof cpuAt)[number]);
+  cpuAt.push({ phase, ms: { ...lastCpu }, t: (Date.now() - t0) / 1000 });
 };
 
 // The sampler: end offsets (what the pipeline has produced) and the group's commits (what is
