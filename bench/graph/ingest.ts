@@ -9,7 +9,9 @@
 // records on the in-process bus, parse + validate, UNWIND/MERGE batch, commit — for the
 // --count new transactions, (2) a full replay of the same records by a new consumer group
 // (idempotent: 0 created), and (3) with --analyze, the ring analysis over the whole database
-// (edges streamed out of Neo4j).
+// (edges streamed out of Neo4j). Each phase also reports the CPU this process (the graph
+// service's client side) and Neo4j spent per 1,000 transactions (Linux /proc; Neo4j's pid is
+// found by its command line, or NEO4J_PID when several run).
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
@@ -18,6 +20,7 @@ import { TOPICS, type Transaction } from '../../src/core/contracts/index.ts';
 import { GraphService } from '../../src/services/graph-service/index.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
 import { underRunPrefix } from '../../tests/support/run-prefix.ts';
+import { cpuMs, pidsWith } from '../support/proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,6 +70,11 @@ const graph = new Neo4jGraph({ uri, writers: Number(values.writers) });
 await graph.migrate();
 for (let i = 0; i < warmUp.length; i += batchSize) await graph.write(warmUp.slice(i, i + batchSize));
 
+const neo4jPids = process.env['NEO4J_PID'] ? [Number(process.env['NEO4J_PID'])] : pidsWith('org.neo4j');
+const neo4jPid = neo4jPids.length === 1 ? neo4jPids[0] : undefined;
+if (neo4jPid === undefined)
+  process.stderr.write(`Neo4j CPU not measured: ${neo4jPids.length} Neo4j processes (set NEO4J_PID)\n`);
+
 async function drain(groupId: string) {
   const service = new GraphService({
     bus,
@@ -76,6 +84,8 @@ async function drain(groupId: string) {
     inFlight: Number(values['in-flight']),
   });
   const start = performance.now();
+  const client0 = process.cpuUsage();
+  const neo4j0 = cpuMs(neo4jPid);
   await service.start();
   let lastNote = start;
   while (service.stats.written < count || service.stats.pending > 0) {
@@ -86,10 +96,17 @@ async function drain(groupId: string) {
     }
   }
   const seconds = (performance.now() - start) / 1000;
+  const client = process.cpuUsage(client0);
+  const neo4jMs = neo4j0 === null ? null : (cpuMs(neo4jPid) ?? neo4j0) - neo4j0;
   await service.stop();
+  const per1000 = (ms: number) => +((ms * 1000) / count).toFixed(1);
   return {
     seconds: +seconds.toFixed(2),
     tx_per_s: Math.round(count / seconds),
+    cpu_ms_per_1000: {
+      client: per1000((client.user + client.system) / 1000),
+      neo4j: neo4jMs === null ? null : per1000(neo4jMs),
+    },
     created: service.stats.created,
     retries: service.stats.retries,
   };

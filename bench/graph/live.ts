@@ -13,7 +13,7 @@
 // /proc at every phase change (broker, processor, load generator, graph service, Neo4j: set
 // NEO4J_PID when more than one Neo4j runs), to show where the machine's cores go.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ import { groupLag, pinGroupToEnd } from '../../src/adapters/bus-kafka/offsets.ts
 import { loadConfig } from '../../src/config/index.ts';
 import { TOPICS } from '../../src/core/contracts/index.ts';
 import { createBus, kafkaOptions, topicSpecs } from '../../src/platform/index.ts';
+import { cpuMs, pidsWith } from '../support/proc-cpu.ts';
 import { lineChart } from '../support/svg-charts.ts';
 
 const { values } = parseArgs({
@@ -54,31 +55,6 @@ const brokers = [...config.kafkaBrokers];
 const log = (line: string) => process.stderr.write(`graph-live: ${line}\n`);
 const root = new URL('../..', import.meta.url).pathname;
 
-/** User + system CPU of a process so far, ms (Linux /proc; null elsewhere or once it exited). */
-function cpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms (USER_HZ 100)
-  } catch {
-    return null;
-  }
-}
-/** Pids whose command line contains `needle`. */
-function pidsWith(needle: string): number[] {
-  const found: number[] = [];
-  try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-      try {
-        if (readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle))
-          found.push(Number(d));
-      } catch {}
-    }
-  } catch {}
-  return found;
-}
 const nodeArgs = [...process.execArgv, '--disable-warning=ExperimentalWarning', `${root}src/cli/main.ts`];
 
 const driver = neo4j.driver(
