@@ -16,7 +16,11 @@ Options:
   --in-flight N         batches written at once; offsets still commit in order (default 2)
   --from earliest|latest  where a new group starts (default earliest)
   --analyze-every S     run the ring analysis every S seconds (default 0 = never)
-  --http PORT           also serve the analyst API (/v1/graph/...) on 127.0.0.1:PORT
+  --http PORT           serve /healthz, /readyz, /metrics (Prometheus) and the analyst API
+                        (/v1/graph/...) on PORT (host FRAUD_API_HOST, default 127.0.0.1).
+                        /readyz is 200 once the schema is migrated, the warm-up is done and
+                        the consumer runs; it stays 200 while Neo4j refuses writes (they are
+                        retried and counted in fraud_graph_write_retries_total)
   --stats-every S       log throughput every S seconds (default 10)
   --retention D         Neo4j: every hour, delete Transaction nodes older than D before the
                         newest one, e.g. 90d or 36h (default 90d; 0 = keep them forever).
@@ -77,6 +81,7 @@ const command: Command = {
     const { createBus, topicSpecs } = await import('../../platform/index.ts');
     const { createGraphBackend } = await import('../../adapters/graph-neo4j/index.ts');
     const { GraphService } = await import('../../services/graph-service/index.ts');
+    const { GraphServiceMetrics } = await import('../../services/telemetry/metrics.ts');
     const { onShutdown } = await import('../../services/runtime.ts');
     const { createLogger } = await import('../../services/telemetry/logger.ts');
     const config = loadConfig();
@@ -92,40 +97,7 @@ const command: Command = {
       : await createGraphBackend(config);
     if (backend.kind === 'memory')
       logger.warn({}, 'no NEO4J_URI: writing an in-process graph (set NEO4J_URI for Neo4j)');
-    await bus.ensureTopics(topicSpecs(config.partitions));
-    // Constraints first: MERGE without them is a label scan and races into duplicates.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await backend.migrate();
-        break;
-      } catch (err) {
-        if (attempt >= 30) throw err;
-        logger.warn({ err: (err as Error).message, attempt }, 'graph migrate failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
-      }
-    }
-    if (warmUpBatches > 0 && 'warmUp' in backend) {
-      const { warmUpBatchesFor } = await import('../../services/graph-service/warm-up.ts');
-      const { warmedUp } = await import('../../adapters/graph-neo4j/backend.ts');
-      const started = performance.now();
-      try {
-        const batches = await backend.warmUp(warmUpBatchesFor(warmUpBatches, batchSize), {
-          until: (t) => warmedUp(t),
-        });
-        logger.info(
-          {
-            batches: batches.length,
-            firstMs: Math.round(batches[0]?.ms ?? 0),
-            lastMs: Math.round(batches.at(-1)?.ms ?? 0),
-            tookMs: Math.round(performance.now() - started),
-          },
-          'graph warm-up done (rolled back, nothing written)',
-        );
-      } catch (err) {
-        // A warm-up is an optimisation: a failure here must not keep the service from starting.
-        logger.warn({ err: (err as Error).message }, 'graph warm-up failed; consuming cold');
-      }
-    }
+    const metrics = values.http === undefined ? undefined : new GraphServiceMetrics();
     const service = new GraphService({
       bus,
       backend,
@@ -135,21 +107,78 @@ const command: Command = {
       from,
       analyzeEveryMs: numberFlag('analyze-every', values['analyze-every'], 0) * 1000,
       logger,
+      ...(metrics ? { metrics } : {}),
     });
+    // What the process does before it consumes; /readyz answers 503 with it until then.
+    let startup: string | null = 'creating topics';
     let app: import('fastify').FastifyInstance | null = null;
-    if (values.http !== undefined) {
+    if (metrics) {
+      // Listening before the migration and the warm-up: /healthz answers the startup and liveness
+      // probes while Neo4j is still coming up (the migration alone retries for minutes), and
+      // /readyz says what the service waits for.
       const port = numberFlag('http', values.http, 0);
       const { default: Fastify } = await import('fastify');
-      const { graphRoutes } = await import('../../services/graph-service/http.ts');
+      const { graphHealthRoutes, graphRoutes } = await import('../../services/graph-service/http.ts');
       const { installErrorHandler } = await import('../../services/scorer/plugins/errors.ts');
       app = Fastify({ logger: false });
       installErrorHandler(app);
-      app.get('/healthz', async () => ({ ok: true, ...service.stats }));
+      await app.register(graphHealthRoutes, { service, metrics, startup: () => startup });
       await app.register(graphRoutes, { backend });
       await app.listen({ host: config.apiHost, port });
-      logger.info({ url: `http://${config.apiHost}:${port}/v1/graph/rings` }, 'graph API listening');
+      logger.info(
+        {
+          url: `http://${config.apiHost}:${port}/v1/graph/rings`,
+          metrics: `http://${config.apiHost}:${port}/metrics`,
+        },
+        'graph API listening',
+      );
     }
-    await service.start();
+    try {
+      await bus.ensureTopics(topicSpecs(config.partitions));
+      startup = 'migrating the graph schema';
+      // Constraints first: MERGE without them is a label scan and races into duplicates.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await backend.migrate();
+          break;
+        } catch (err) {
+          if (attempt >= 30) throw err;
+          logger.warn({ err: (err as Error).message, attempt }, 'graph migrate failed; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+        }
+      }
+      if (warmUpBatches > 0 && 'warmUp' in backend) {
+        startup = 'warming up Neo4j';
+        const { warmUpBatchesFor } = await import('../../services/graph-service/warm-up.ts');
+        const { warmedUp } = await import('../../adapters/graph-neo4j/backend.ts');
+        const started = performance.now();
+        try {
+          const batches = await backend.warmUp(warmUpBatchesFor(warmUpBatches, batchSize), {
+            until: (t) => warmedUp(t),
+          });
+          logger.info(
+            {
+              batches: batches.length,
+              firstMs: Math.round(batches[0]?.ms ?? 0),
+              lastMs: Math.round(batches.at(-1)?.ms ?? 0),
+              tookMs: Math.round(performance.now() - started),
+            },
+            'graph warm-up done (rolled back, nothing written)',
+          );
+        } catch (err) {
+          // A warm-up is an optimisation: a failure here must not keep the service from starting.
+          logger.warn({ err: (err as Error).message }, 'graph warm-up failed; consuming cold');
+        }
+      }
+      await service.start();
+      startup = null;
+    } catch (err) {
+      // Nothing consumes yet: close what is open (the HTTP server would keep the process alive).
+      await app?.close();
+      await backend.close().catch(() => {});
+      await bus.close().catch(() => {});
+      throw err;
+    }
     logger.info(
       {
         group: values.group ?? 'graph-service',
@@ -194,6 +223,7 @@ const command: Command = {
     if (retentionMs > 0) setTimeout(() => void prune(), 60_000).unref();
     await new Promise<void>((resolve) => {
       onShutdown(async () => {
+        // service.stop() makes /readyz 503 at once (state `stopping`), while the batches in flight finish.
         clearInterval(statsTimer);
         if (pruneTimer) clearInterval(pruneTimer);
         await service.stop();

@@ -9,10 +9,14 @@
  *   GET /v1/graph/transactions/:id/neighbourhood?hops=1&limit=200   {nodes, edges} to draw
  *   GET /v1/graph/stats
  *   GET /v1/graph/signals                                  the signal catalogue
+ *
+ * and, for the graph service's own process, `graphHealthRoutes`: /healthz, /readyz, /metrics.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FraudError } from '../../core/errors/index.ts';
 import { GRAPH_SIGNAL_DESCRIPTIONS, type GraphBackend, parseEntityRef } from '../../core/graph/index.ts';
+import type { GraphServiceMetrics } from '../telemetry/metrics.ts';
+import type { GraphService } from './index.ts';
 
 export interface GraphRoutesOptions {
   readonly backend: GraphBackend;
@@ -92,4 +96,46 @@ export const graphRoutes: FastifyPluginAsync<GraphRoutesOptions> = async (app: F
       description,
     })),
   }));
+};
+
+export interface GraphHealthOptions {
+  readonly service: Pick<GraphService, 'stats' | 'state'>;
+  readonly metrics: Pick<GraphServiceMetrics, 'registry'>;
+  /**
+   * What the process is doing before the service consumes (e.g. `migrating the graph schema`,
+   * `warming up Neo4j`); null once `service.start()` was called.
+   */
+  readonly startup: () => string | null;
+}
+
+/**
+ * Why the graph service is not ready (empty: ready). Ready once the schema is migrated, the
+ * warm-up is done and the consumer loop runs; not ready while starting, stopping or stopped.
+ *
+ * Failing Neo4j writes do not make it unready, on purpose. Readiness decides whether the
+ * Service routes the analyst API to the pod and whether a rolling update may go on; the
+ * consumer's work does not come through the Service, so an unready pod would go on consuming and
+ * retrying all the same, and a new pod (or a restart) cannot reach the database any better: the
+ * retry loop already reconnects, and a restart would add a rebalance and a replay of the batches
+ * in flight. A rollout that fixes the outage must not be blocked by it either (the chart rolls
+ * with maxUnavailable 0). The outage shows instead in fraud_graph_write_retries_total and
+ * fraud_graph_pending_records, and fires FraudGraphWritesFailing.
+ */
+export function graphReadiness(startup: string | null, service: Pick<GraphService, 'state'>): string[] {
+  if (startup !== null) return [startup];
+  return service.state === 'running' ? [] : [`graph service is ${service.state}`];
+}
+
+/** /healthz (liveness, with the service's counters), /readyz and /metrics (Prometheus). */
+export const graphHealthRoutes: FastifyPluginAsync<GraphHealthOptions> = async (app, o) => {
+  app.get('/healthz', async () => ({ ok: true, state: o.service.state, ...o.service.stats }));
+  app.get('/readyz', async (_request, reply) => {
+    const reasons = graphReadiness(o.startup(), o.service);
+    if (reasons.length > 0) return reply.status(503).send({ status: 'not_ready', reasons });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    void reply.header('content-type', o.metrics.registry.contentType);
+    return o.metrics.registry.metrics();
+  });
 };

@@ -18,6 +18,7 @@ import type { EnrichedTransaction, Label, Transaction } from '../../core/contrac
 import { TOPICS, validators } from '../../core/contracts/index.ts';
 import type { AnalysisResult, GraphBackend } from '../../core/graph/index.ts';
 import type { ConsumedRecord, EventBus, Subscription } from '../../ports/event-bus.ts';
+import type { GraphServiceMetrics } from '../telemetry/metrics.ts';
 
 export interface GraphServiceLogger {
   info(obj: object, msg?: string): void;
@@ -48,7 +49,15 @@ export interface GraphServiceOptions {
   /** Longest retry delay, ms. Default 10 000. */
   readonly retryMaxMs?: number;
   readonly logger?: GraphServiceLogger;
+  /** Prometheus metrics, kept in step with `stats` (the CLI serves them on `--http`'s `/metrics`). */
+  readonly metrics?: GraphServiceMetrics;
 }
+
+/**
+ * `idle` → `starting` → `running` → `stopping` → `stopped`; a loop that ends on its own (the
+ * subscription closed under it) also goes to `stopped`. Only `running` consumes.
+ */
+export type GraphServiceState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface GraphServiceStats {
   /** Batches written and committed. */
@@ -64,6 +73,11 @@ export interface GraphServiceStats {
   retries: number;
   /** Records of the batch currently waiting for the graph (0 when healthy). */
   pending: number;
+  /**
+   * How far behind the graph was at the last commit: commit time minus the newest Kafka record
+   * timestamp in that batch, ms. Null until a batch with timestamps commits.
+   */
+  lastDelayMs: number | null;
   lastError: string | null;
   lastAnalysis: { at: string; rings: number; tookMs: number } | null;
 }
@@ -82,17 +96,22 @@ export class GraphService {
     rejected: 0,
     retries: 0,
     pending: 0,
+    lastDelayMs: null,
     lastError: null,
     lastAnalysis: null,
   };
   private subscription: Subscription | null = null;
   private running = false;
+  private stateValue: GraphServiceState = 'idle';
   private loop: Promise<void> | null = null;
   private analyzeTimer: NodeJS.Timeout | undefined;
   private analyzing: Promise<AnalysisResult | null> | null = null;
   /** Wakes the batches sleeping between retries (one per batch in flight), for stop(). */
   private readonly wakers = new Set<() => void>();
-  private readonly o: Required<Omit<GraphServiceOptions, 'logger'>> & { logger: GraphServiceLogger };
+  private readonly o: Required<Omit<GraphServiceOptions, 'logger' | 'metrics'>> & {
+    logger: GraphServiceLogger;
+  };
+  private readonly metrics: GraphServiceMetrics | undefined;
 
   constructor(options: GraphServiceOptions) {
     this.o = {
@@ -106,18 +125,36 @@ export class GraphService {
       ...options,
       logger: options.logger ?? silent,
     };
+    this.metrics = options.metrics;
+  }
+
+  get state(): GraphServiceState {
+    return this.stateValue;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.subscription = await this.o.bus.subscribe({
-      groupId: this.o.groupId,
-      topics: [TOPICS.enriched, TOPICS.labels],
-      from: this.o.from,
-      maxBatchSize: this.o.batchSize,
+    this.stateValue = 'starting';
+    try {
+      this.subscription = await this.o.bus.subscribe({
+        groupId: this.o.groupId,
+        topics: [TOPICS.enriched, TOPICS.labels],
+        from: this.o.from,
+        maxBatchSize: this.o.batchSize,
+      });
+    } catch (err) {
+      this.running = false;
+      this.stateValue = 'idle';
+      throw err;
+    }
+    this.stateValue = 'running';
+    this.loop = this.run().finally(() => {
+      if (this.stateValue === 'running') {
+        this.stateValue = 'stopped';
+        this.o.logger.error({}, 'graph service consumer loop ended without stop()');
+      }
     });
-    this.loop = this.run();
     if (this.o.analyzeEveryMs > 0) {
       this.analyzeTimer = setInterval(() => void this.analyzeNow(), this.o.analyzeEveryMs);
       this.analyzeTimer.unref();
@@ -164,14 +201,25 @@ export class GraphService {
       const { transactions, labels, rejected } = this.parse(records);
       if (rejected.length > 0) await this.deadLetter(rejected);
       const size = transactions.length + labels.length;
-      this.stats.pending += size;
+      this.setPending(this.stats.pending + size);
+      let newest = 0;
+      for (const r of records) if (r.timestamp > newest) newest = r.timestamp;
       const written = this.writeWithRetry(transactions, labels);
       chain = chain.then(async (earlierOk) => {
         const ok = await written;
-        this.stats.pending -= size;
+        this.setPending(this.stats.pending - size);
         if (!earlierOk || !ok) return false;
         await sub.commit(records);
         this.stats.batches++;
+        this.metrics?.batches.inc();
+        // Kafka's record timestamp (the producer's send time, or the broker's append time on a
+        // LogAppendTime topic); 0 or -1 means the record has none.
+        if (newest > 0) {
+          const delayMs = Math.max(0, Date.now() - newest);
+          this.stats.lastDelayMs = delayMs;
+          this.metrics?.delay.observe(delayMs / 1000);
+          this.metrics?.lastDelay.set(delayMs / 1000);
+        }
         return true;
       });
       chain.catch(() => {}); // awaited below; this only keeps Node from flagging it early
@@ -218,6 +266,7 @@ export class GraphService {
   /** Bad records keep their original bytes on the dead-letter topic, with the reason. */
   private async deadLetter(rejected: { record: ConsumedRecord; reason: string }[]): Promise<void> {
     this.stats.rejected += rejected.length;
+    this.metrics?.rejected.inc(rejected.length);
     for (const r of rejected)
       this.o.logger.warn(
         { topic: r.record.topic, offset: String(r.record.offset), reason: r.reason },
@@ -248,22 +297,31 @@ export class GraphService {
 
   /** Retries the same batch until it is written or the service stops; never drops it. */
   private async writeWithRetry(transactions: Transaction[], labels: Label[]): Promise<boolean> {
+    const m = this.metrics;
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       try {
         if (transactions.length > 0) {
           const r = await this.o.backend.write(transactions);
           this.stats.written += r.rows;
           this.stats.created += r.created;
+          m?.written.inc(r.rows);
+          m?.created.inc(r.created);
         }
         if (labels.length > 0) {
           await this.o.backend.applyLabels(labels);
           this.stats.labels += labels.length;
+          m?.labels.inc(labels.length);
         }
+        if (transactions.length + labels.length > 0)
+          m?.writeSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
         if (attempt > 0) this.o.logger.info({ attempts: attempt + 1 }, 'graph write recovered');
         this.stats.lastError = null;
         return true;
       } catch (err) {
+        m?.writeSeconds.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
         this.stats.retries++;
+        m?.retries.inc();
         this.stats.lastError = (err as Error).message;
         const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(attempt, 20));
         const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
@@ -291,6 +349,11 @@ export class GraphService {
     }
   }
 
+  private setPending(n: number): void {
+    this.stats.pending = n;
+    this.metrics?.pending.set(n);
+  }
+
   /**
    * Stops pulling, finishes (written and committed) or abandons (uncommitted: a batch still
    * retrying) the batches in flight, then leaves the group. In that order: the offsets of a
@@ -299,10 +362,12 @@ export class GraphService {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stateValue = 'stopping';
     if (this.analyzeTimer) clearInterval(this.analyzeTimer);
     for (const wake of [...this.wakers]) wake();
     await this.loop?.catch(() => {});
     await this.subscription?.close();
     await this.analyzing;
+    this.stateValue = 'stopped';
   }
 }

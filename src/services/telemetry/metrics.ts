@@ -98,3 +98,81 @@ export class PlatformMetrics {
     }
   }
 }
+
+/**
+ * The graph service's Prometheus metrics (`bin/fraud graph-service --http PORT`, `/metrics`),
+ * a registry of its own: that process decides nothing, so it exports none of the decision
+ * metrics above. Counters mirror `GraphService.stats`; the dashboards' graph row and the
+ * `FraudGraph*` alerts name these.
+ */
+export class GraphServiceMetrics {
+  readonly registry = new Registry();
+  readonly written: Counter;
+  readonly created: Counter;
+  readonly batches: Counter;
+  readonly labels: Counter;
+  readonly rejected: Counter;
+  readonly retries: Counter;
+  readonly pending: Gauge;
+  readonly writeSeconds: Histogram<'outcome'>;
+  readonly delay: Histogram;
+  readonly lastDelay: Gauge;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'fraud_' });
+    this.written = new Counter({
+      name: 'fraud_graph_transactions_written_total',
+      help: 'Transactions written to the graph, replays included.',
+      registers,
+    });
+    this.created = new Counter({
+      name: 'fraud_graph_transactions_created_total',
+      help: 'Transactions new to the graph (a replay creates none).',
+      registers,
+    });
+    this.batches = new Counter({
+      name: 'fraud_graph_batches_total',
+      help: 'Batches written to the graph and committed to Kafka.',
+      registers,
+    });
+    this.labels = new Counter({
+      name: 'fraud_graph_labels_total',
+      help: 'Labels (confirmed fraud flags) applied to the graph.',
+      registers,
+    });
+    this.rejected = new Counter({
+      name: 'fraud_graph_rejected_total',
+      help: 'Records that break the contract, dead-lettered to transactions.dlq or labels.dlq.',
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'fraud_graph_write_retries_total',
+      help: 'Failed graph write attempts; each is retried with back-off, nothing is dropped.',
+      registers,
+    });
+    this.pending = new Gauge({
+      name: 'fraud_graph_pending_records',
+      help: 'Records pulled from Kafka that wait for the graph (0 when the graph keeps up).',
+      registers,
+    });
+    this.writeSeconds = new Histogram({
+      name: 'fraud_graph_write_seconds',
+      help: 'One attempt to write one batch to the graph, by outcome (ok|error).',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.delay = new Histogram({
+      name: 'fraud_graph_delay_seconds',
+      help: 'Per committed batch: commit time minus the newest Kafka record timestamp in the batch.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.lastDelay = new Gauge({
+      name: 'fraud_graph_last_delay_seconds',
+      help: 'fraud_graph_delay_seconds of the last committed batch (not updated while no batch commits).',
+      registers,
+    });
+  }
+}
