@@ -10,7 +10,12 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import neo4j from 'neo4j-driver';
-import { aggregate, Neo4jGraph, WRITE_STEPS } from '../../src/adapters/graph-neo4j/backend.ts';
+import {
+  Neo4jGraph,
+  relationSteps,
+  transactionRows,
+  WRITE_STEPS,
+} from '../../src/adapters/graph-neo4j/backend.ts';
 import { toGraphRow } from '../../src/core/graph/model.ts';
 import { createSimulator } from '../../src/services/ingestor/index.ts';
 import { underRunPrefix } from '../../tests/support/run-prefix.ts';
@@ -56,25 +61,11 @@ for (let i = warm; i < warm + count; i += batch) {
   const tx = session.beginTransaction();
   let t = performance.now();
   if (!values['skip-transactions']) {
-    await tx.run(WRITE_STEPS.transactions, { rows });
+    await tx.run(WRITE_STEPS.transactions, { rows: transactionRows(rows) });
     add('transactions', performance.now() - t);
   }
   const fresh = new Set(rows.map((r) => r.transaction_id));
-  const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
-  const steps: [string, string, unknown[]][] = [
-    ['owns', WRITE_STEPS.owns, aggregate(rows, fresh, (r) => [r.customer_id, r.card_id])],
-    ['usedOn', WRITE_STEPS.usedOn, aggregate(rows, fresh, (r) => [r.card_id, r.device_id])],
-    ['seenFrom', WRITE_STEPS.seenFrom, aggregate(rows, fresh, (r) => [r.device_id, r.ip_address])],
-    [
-      'transactedAt',
-      WRITE_STEPS.transactedAt,
-      aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => ({
-        ...e,
-        category: merchants.get(e.b)!.merchant_category,
-        country: merchants.get(e.b)!.merchant_country,
-      })),
-    ],
-  ];
+  const steps = relationSteps(rows, fresh, new Set());
   for (const [name, cypher, params] of steps) {
     t = performance.now();
     await tx.run(cypher, { rows: params });

@@ -81,45 +81,124 @@ export const WRITE_STEPS = {
    * (replays) or that carry a confirmed-fraud label from a stub. `fresh` = the node had no
    * timestamp yet: new, or a stub a label created before its transaction arrived. MERGE locks
    * each id's unique-index entry until commit, so two writers racing on one transaction (a
-   * rebalance) serialise and the second sees it applied.
+   * rebalance) serialise and the second sees it applied. Rows: `TransactionRow`.
    */
   transactions: `UNWIND $rows AS r
-    MERGE (t:Transaction {transaction_id: r.transaction_id})
+    MERGE (t:Transaction {transaction_id: r[0]})
     WITH r, t, t.timestamp IS NULL AS fresh
     FOREACH (_ IN CASE WHEN fresh THEN [1] ELSE [] END |
-      SET t.timestamp = datetime({epochMillis: toInteger(r.ts)}), t.amount = r.amount, t.currency = r.currency,
-          t.status = r.status, t.card_id = r.card_id, t.customer_id = r.customer_id, t.device_id = r.device_id,
-          t.ip_address = r.ip_address, t.merchant_id = r.merchant_id)
+      SET t.timestamp = datetime({epochMillis: toInteger(r[1])}), t.amount = r[2], t.currency = r[3],
+          t.status = r[4], t.card_id = r[5], t.customer_id = r[6], t.device_id = r[7],
+          t.ip_address = r[8], t.merchant_id = r[9])
     WITH r, t, fresh WHERE NOT fresh OR t.fraud = true
-    RETURN r.transaction_id AS id, fresh, t.fraud = true AS fraud`,
-  owns: `UNWIND $rows AS e MERGE (cu:Customer {customer_id: e.a}) MERGE (c:Card {card_id: e.b})
-    MERGE (cu)-[o:OWNS]->(c) ON CREATE SET o.since = datetime({epochMillis: toInteger(e.first)})
-    WITH o, datetime({epochMillis: toInteger(e.first)}) AS first WHERE first < o.since
+    RETURN r[0] AS id, fresh, t.fraud = true AS fraud`,
+  /** Rows: [customer_id, card_id, first ms]. */
+  owns: `UNWIND $rows AS e MERGE (cu:Customer {customer_id: e[0]}) MERGE (c:Card {card_id: e[1]})
+    WITH cu, c, datetime({epochMillis: toInteger(e[2])}) AS first
+    MERGE (cu)-[o:OWNS]->(c) ON CREATE SET o.since = first
+    WITH o, first WHERE first < o.since
     SET o.since = first`,
-  usedOn: `UNWIND $rows AS e MERGE (c:Card {card_id: e.a}) MERGE (d:Device {device_id: e.b})
-    MERGE (c)-[u:USED_ON]->(d)
-      ON CREATE SET u.count = 0, u.first_seen = datetime({epochMillis: toInteger(e.first)}),
-                    u.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH u, e, datetime({epochMillis: toInteger(e.first)}) AS first, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET u.count = u.count + e.inc, u.last_seen = CASE WHEN last > u.last_seen THEN last ELSE u.last_seen END
+  /** Rows: [card_id, device_id, first ms, last ms, new transactions]. */
+  usedOn: `UNWIND $rows AS e MERGE (c:Card {card_id: e[0]}) MERGE (d:Device {device_id: e[1]})
+    WITH c, d, e, datetime({epochMillis: toInteger(e[2])}) AS first, datetime({epochMillis: toInteger(e[3])}) AS last
+    MERGE (c)-[u:USED_ON]->(d) ON CREATE SET u.count = 0, u.first_seen = first, u.last_seen = last
+    SET u.count = u.count + toInteger(e[4]), u.last_seen = CASE WHEN last > u.last_seen THEN last ELSE u.last_seen END
     FOREACH (_ IN CASE WHEN first < u.first_seen THEN [1] ELSE [] END | SET u.first_seen = first)`,
-  transactedAt: `UNWIND $rows AS e MERGE (c:Card {card_id: e.a}) MERGE (m:Merchant {merchant_id: e.b})
-      ON CREATE SET m.category = e.category, m.country = e.country
-    MERGE (c)-[x:TRANSACTED_AT]->(m)
-      ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH x, e, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET x.count = x.count + e.inc, x.amount = x.amount + e.amount,
+  /** Rows: [card_id, merchant_id, last ms, new transactions, their amount, category, country]. */
+  transactedAt: `UNWIND $rows AS e MERGE (c:Card {card_id: e[0]}) MERGE (m:Merchant {merchant_id: e[1]})
+      ON CREATE SET m.category = e[5], m.country = e[6]
+    WITH c, m, e, datetime({epochMillis: toInteger(e[2])}) AS last
+    MERGE (c)-[x:TRANSACTED_AT]->(m) ON CREATE SET x.count = 0, x.amount = 0.0, x.last_seen = last
+    SET x.count = x.count + toInteger(e[3]), x.amount = x.amount + e[4],
         x.last_seen = CASE WHEN last > x.last_seen THEN last ELSE x.last_seen END`,
-  seenFrom: `UNWIND $rows AS e MERGE (d:Device {device_id: e.a}) MERGE (ip:IP {ip_address: e.b})
-    MERGE (d)-[s:SEEN_FROM]->(ip)
-      ON CREATE SET s.count = 0, s.last_seen = datetime({epochMillis: toInteger(e.last)})
-    WITH s, e, datetime({epochMillis: toInteger(e.last)}) AS last
-    SET s.count = s.count + e.inc, s.last_seen = CASE WHEN last > s.last_seen THEN last ELSE s.last_seen END`,
+  /** Rows: [device_id, ip_address, last ms, new transactions]. */
+  seenFrom: `UNWIND $rows AS e MERGE (d:Device {device_id: e[0]}) MERGE (ip:IP {ip_address: e[1]})
+    WITH d, ip, e, datetime({epochMillis: toInteger(e[2])}) AS last
+    MERGE (d)-[s:SEEN_FROM]->(ip) ON CREATE SET s.count = 0, s.last_seen = last
+    SET s.count = s.count + toInteger(e[3]), s.last_seen = CASE WHEN last > s.last_seen THEN last ELSE s.last_seen END`,
+  /** Rows: [card_id, device_id, ip_address, customer_id]. */
   flag: `UNWIND $rows AS r
-    MATCH (c:Card {card_id: r.card_id}) MATCH (d:Device {device_id: r.device_id})
-    MATCH (ip:IP {ip_address: r.ip_address}) MATCH (cu:Customer {customer_id: r.customer_id})
+    MATCH (c:Card {card_id: r[0]}) MATCH (d:Device {device_id: r[1]})
+    MATCH (ip:IP {ip_address: r[2]}) MATCH (cu:Customer {customer_id: r[3]})
     SET c.fraud = true, d.fraud = true, ip.fraud = true, cu.fraud = true`,
 } as const;
+
+/**
+ * The rows the statements take are positional lists, not maps: Bolt packs a map's keys with
+ * every row, so a map row sent each key string again per transaction, and Neo4j unpacked it
+ * again (measured in docs/benchmarks.md, `## Graph`). The Cypher names each position once.
+ */
+export type TransactionRow = readonly [
+  transaction_id: string,
+  ts: number,
+  amount: number,
+  currency: string,
+  status: string,
+  card_id: string,
+  customer_id: string,
+  device_id: string,
+  ip_address: string,
+  merchant_id: string,
+];
+
+/** The statements of one batch after its Transaction MERGE, with their rows, in lock order. */
+export function relationSteps(
+  rows: readonly GraphRow[],
+  fresh: ReadonlySet<string>,
+  flagged: ReadonlySet<string>,
+): [name: keyof typeof WRITE_STEPS, cypher: string, rows: unknown[][]][] {
+  const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
+  const steps: [keyof typeof WRITE_STEPS, string, unknown[][]][] = [
+    [
+      'owns',
+      WRITE_STEPS.owns,
+      aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]).map((e) => [e.a, e.b, e.first]),
+    ],
+    [
+      'usedOn',
+      WRITE_STEPS.usedOn,
+      aggregate(rows, fresh, (r) => [r.card_id, r.device_id]).map((e) => [e.a, e.b, e.first, e.last, e.inc]),
+    ],
+    [
+      'seenFrom',
+      WRITE_STEPS.seenFrom,
+      aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]).map((e) => [e.a, e.b, e.last, e.inc]),
+    ],
+    // Last: merchants are the most shared nodes, and a lock is held until commit.
+    [
+      'transactedAt',
+      WRITE_STEPS.transactedAt,
+      aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => {
+        const m = merchants.get(e.b) as GraphRow;
+        return [e.a, e.b, e.last, e.inc, e.amount, m.merchant_category, m.merchant_country];
+      }),
+    ],
+  ];
+  // A confirmed-fraud label that arrived before its transaction flags the entities now.
+  const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
+  if (toFlag.length > 0)
+    steps.push([
+      'flag',
+      WRITE_STEPS.flag,
+      toFlag.map((r) => [r.card_id, r.device_id, r.ip_address, r.customer_id]),
+    ]);
+  return steps;
+}
+
+export function transactionRows(rows: readonly GraphRow[]): TransactionRow[] {
+  return rows.map((r) => [
+    r.transaction_id,
+    r.ts,
+    r.amount,
+    r.currency,
+    r.status,
+    r.card_id,
+    r.customer_id,
+    r.device_id,
+    r.ip_address,
+    r.merchant_id,
+  ]);
+}
 
 /**
  * When a warm-up may stop: once the median of the last `window` batches is no more than 10 %
@@ -402,7 +481,7 @@ export class Neo4jGraph implements GraphBackend {
 
   /** The write's statements in `tx`; returns how many transactions were new. */
   private async writeSteps(tx: { run: Session['run'] }, rows: readonly GraphRow[]): Promise<number> {
-    const known = await tx.run(WRITE_STEPS.transactions, { rows });
+    const known = await tx.run(WRITE_STEPS.transactions, { rows: transactionRows(rows) });
     const applied = new Set<string>();
     const flagged = new Set<string>();
     for (const rec of known.records) {
@@ -410,30 +489,15 @@ export class Neo4jGraph implements GraphBackend {
       if (rec.get('fraud') === true) flagged.add(rec.get('id') as string);
     }
     const fresh = new Set(rows.filter((r) => !applied.has(r.transaction_id)).map((r) => r.transaction_id));
-    const merchants = new Map(rows.map((r) => [r.merchant_id, r]));
-    // A confirmed-fraud label that arrived before its transaction flags the entities now.
-    const toFlag = rows.filter((r) => flagged.has(r.transaction_id));
     // Sent back to back without waiting for each result: the driver pipelines statements
     // of one transaction on its connection, and the server runs them in order (locks on
     // shared nodes are taken in the same order by every writer: customers, devices, IPs,
     // merchants, each sorted).
-    const steps: [string, Record<string, unknown>][] = [
-      [WRITE_STEPS.owns, { rows: aggregate(rows, fresh, (r) => [r.customer_id, r.card_id]) }],
-      [WRITE_STEPS.usedOn, { rows: aggregate(rows, fresh, (r) => [r.card_id, r.device_id]) }],
-      [WRITE_STEPS.seenFrom, { rows: aggregate(rows, fresh, (r) => [r.device_id, r.ip_address]) }],
-      // Last: merchants are the most shared nodes, and a lock is held until commit.
-      [
-        WRITE_STEPS.transactedAt,
-        {
-          rows: aggregate(rows, fresh, (r) => [r.card_id, r.merchant_id]).map((e) => {
-            const m = merchants.get(e.b) as GraphRow;
-            return { ...e, category: m.merchant_category, country: m.merchant_country };
-          }),
-        },
-      ],
-    ];
-    if (toFlag.length > 0) steps.push([WRITE_STEPS.flag, { rows: toFlag }]);
-    await Promise.all(steps.map(([q, params]) => tx.run(q, params).summary()));
+    await Promise.all(
+      relationSteps(rows, fresh, flagged).map(([, cypher, params]) =>
+        tx.run(cypher, { rows: params }).summary(),
+      ),
+    );
     return fresh.size;
   }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, partitionByCustomer } from '../../../src/adapters/graph-neo4j/backend.ts';
+import {
+  aggregate,
+  partitionByCustomer,
+  relationSteps,
+  transactionRows,
+  WRITE_STEPS,
+} from '../../../src/adapters/graph-neo4j/backend.ts';
 import type { GraphRow } from '../../../src/core/graph/index.ts';
 
 const row = (
@@ -39,6 +45,54 @@ describe('Neo4j write path (pure parts)', () => {
       { a: 'c2', b: 'dB', first: 200, last: 400, inc: 2, amount: 16 },
     ]);
     expect(aggregate(rows, new Set(), (r) => [r.card_id, r.device_id]).map((e) => e.inc)).toEqual([0, 0]);
+  });
+
+  it('sends each statement positional rows that hold every position its Cypher reads', () => {
+    const rows = [row('t1', 'c1', 'u1', 'd1', 100, 5), row('t2', 'c1', 'u1', 'd1', 200, 7)];
+    // t2 carries a confirmed-fraud label from a stub, so the flag statement runs too.
+    const steps = relationSteps(rows, new Set(['t1', 't2']), new Set(['t2']));
+    const sent: [string, string, unknown[][]][] = [
+      ['transactions', WRITE_STEPS.transactions, transactionRows(rows) as unknown[][]],
+      ...steps,
+    ];
+    expect(sent.map(([name]) => name)).toEqual([
+      'transactions',
+      'owns',
+      'usedOn',
+      'seenFrom',
+      'transactedAt',
+      'flag',
+    ]);
+    for (const [name, cypher, params] of sent) {
+      // The row variable is whatever the statement UNWINDs $rows as.
+      const v = /UNWIND \$rows AS (\w+)/.exec(cypher)?.[1] as string;
+      const read = [...cypher.matchAll(new RegExp(`\\b${v}\\[(\\d+)\\]`, 'g'))].map((m) => Number(m[1]));
+      expect(read.length, name).toBeGreaterThan(0);
+      for (const r of params) {
+        expect(r.length, name).toBe(Math.max(...read) + 1);
+        expect(
+          r.every((x) => x !== undefined && x !== null),
+          name,
+        ).toBe(true);
+      }
+    }
+    // Counted relations carry their increment where the statement adds it.
+    const usedOn = steps.find(([name]) => name === 'usedOn')?.[2];
+    expect(usedOn).toEqual([['c1', 'd1', 100, 200, 2]]);
+    const transactedAt = steps.find(([name]) => name === 'transactedAt')?.[2];
+    expect(transactedAt).toEqual([['c1', 'm1', 200, 2, 12, 'grocery', 'BR']]);
+    expect(transactionRows(rows)[0]).toEqual([
+      't1',
+      100,
+      5,
+      'BRL',
+      'approved',
+      'c1',
+      'u1',
+      'd1',
+      '10.0.0.1',
+      'm1',
+    ]);
   });
 
   it('splits a batch by customer: every row kept, each customer in exactly one part', () => {
