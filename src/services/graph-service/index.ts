@@ -74,8 +74,9 @@ export interface GraphServiceStats {
   /** Records of the batch currently waiting for the graph (0 when healthy). */
   pending: number;
   /**
-   * How far behind the graph was at the last commit: commit time minus the newest Kafka record
-   * timestamp in that batch, ms. Null until a batch with timestamps commits.
+   * How far behind the graph is, ms: at each commit, commit time minus the newest Kafka record
+   * timestamp in the batch; 0 once it has caught up (a poll finds nothing new and nothing waits
+   * for the graph). Null until a batch with timestamps commits.
    */
   lastDelayMs: number | null;
   lastError: string | null;
@@ -197,7 +198,15 @@ export class GraphService {
       // never settles, which hung the shutdown of a busy service).
       const records = await sub.next(STOP_CHECK_MS);
       if (records === null) break;
-      if (records.length === 0) continue;
+      if (records.length === 0) {
+        // Nothing new and nothing waiting: caught up. Without this the last batch's delay would
+        // stand for as long as the topic is idle (after a backlog, an hour that is long gone).
+        if (this.stats.pending === 0 && this.stats.lastDelayMs) {
+          this.stats.lastDelayMs = 0;
+          this.metrics?.lastDelay.set(0);
+        }
+        continue;
+      }
       const { transactions, labels, rejected } = this.parse(records);
       if (rejected.length > 0) await this.deadLetter(rejected);
       const size = transactions.length + labels.length;

@@ -171,7 +171,7 @@ export class GraphServiceMetrics {
     });
     this.lastDelay = new Gauge({
       name: 'fraud_graph_last_delay_seconds',
-      help: 'fraud_graph_delay_seconds of the last committed batch (not updated while no batch commits).',
+      help: 'fraud_graph_delay_seconds of the last committed batch; 0 once caught up (a poll finds nothing new and nothing waits).',
       registers,
     });
   }
