@@ -3,7 +3,8 @@
  * `src/services/telemetry/metrics.ts`, so panels and metrics change together. Run:
  *   node infra/grafana/generate-dashboards.ts
  * The brief's dashboards: transactions per minute, pipeline latency, score distribution,
- * alerts and manual review rate; plus decision mix, consumer lag, DLQ and rule hits.
+ * alerts and manual review rate; plus decision mix, consumer lag, DLQ and rule hits, and the
+ * graph service (writes, delay, write time, retries, records waiting).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -330,6 +331,63 @@ const overview = {
         },
       ],
       { unit: 's' },
+    ),
+    row('Graph service', 59),
+    panel(
+      'timeseries',
+      'Graph writes',
+      'Transactions written to the graph per second (replays included) and those new to it; labels applied.',
+      { x: 0, y: 60, w: 8, h: 8 },
+      [
+        { expr: 'sum(rate(fraud_graph_transactions_written_total[$__rate_interval]))', legend: 'written' },
+        { expr: 'sum(rate(fraud_graph_transactions_created_total[$__rate_interval]))', legend: 'new' },
+        { expr: 'sum(rate(fraud_graph_labels_total[$__rate_interval]))', legend: 'labels' },
+      ],
+      { unit: 'reqps' },
+    ),
+    panel(
+      'timeseries',
+      'Graph delay',
+      'How far behind enriched-transactions the graph is: commit time minus the newest record timestamp, per committed batch (p50 / p99) and the last batch per instance (0 once caught up).',
+      { x: 8, y: 60, w: 8, h: 8 },
+      [
+        { expr: q(0.5, 'fraud_graph_delay_seconds'), legend: 'p50' },
+        { expr: q(0.99, 'fraud_graph_delay_seconds'), legend: 'p99' },
+        { expr: 'max by (instance) (fraud_graph_last_delay_seconds)', legend: 'last {{instance}}' },
+      ],
+      { unit: 's' },
+    ),
+    panel(
+      'timeseries',
+      'Graph write time',
+      'One batch written to Neo4j (p50 / p99 of the successful attempts).',
+      { x: 16, y: 60, w: 8, h: 8 },
+      [
+        { expr: q(0.5, 'fraud_graph_write_seconds', '{outcome="ok"}'), legend: 'p50' },
+        { expr: q(0.99, 'fraud_graph_write_seconds', '{outcome="ok"}'), legend: 'p99' },
+      ],
+      { unit: 's' },
+    ),
+    panel(
+      'timeseries',
+      'Graph write retries and rejects',
+      'Failed graph write attempts per second (each retried; nothing is dropped) and records dead-lettered by the graph service.',
+      { x: 0, y: 68, w: 12, h: 7 },
+      [
+        {
+          expr: 'sum by (instance) (rate(fraud_graph_write_retries_total[$__rate_interval]))',
+          legend: 'retries {{instance}}',
+        },
+        { expr: 'sum(rate(fraud_graph_rejected_total[$__rate_interval]))', legend: 'rejected' },
+      ],
+      { unit: 'reqps' },
+    ),
+    panel(
+      'timeseries',
+      'Records waiting for the graph',
+      'Records pulled from Kafka and not yet in the graph, per instance (0 when it keeps up; the backlog beyond them stays in Kafka: see Consumer lag).',
+      { x: 12, y: 68, w: 12, h: 7 },
+      [{ expr: 'max by (instance) (fraud_graph_pending_records)', legend: '{{instance}}' }],
     ),
   ],
 };

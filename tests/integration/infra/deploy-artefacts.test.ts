@@ -11,13 +11,17 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Command } from '../../../src/cli/command.ts';
-import { PlatformMetrics } from '../../../src/services/telemetry/metrics.ts';
+import { GraphServiceMetrics, PlatformMetrics } from '../../../src/services/telemetry/metrics.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 
+/** Every metric a platform process exports: the decision services' and the graph service's. */
 async function registryNames(): Promise<Map<string, string>> {
-  const metrics = await new PlatformMetrics().registry.getMetricsAsJSON();
+  const metrics = [
+    ...(await new PlatformMetrics().registry.getMetricsAsJSON()),
+    ...(await new GraphServiceMetrics().registry.getMetricsAsJSON()),
+  ];
   return new Map(metrics.map((m) => [m.name, String(m.type)]));
 }
 
@@ -58,18 +62,38 @@ function configVariables(): Set<string> {
 }
 
 describe('dashboards and alerts name metrics the services export', () => {
-  it('every fraud_* series in the Grafana dashboard exists in PlatformMetrics', async () => {
+  it('every fraud_* series in the Grafana dashboard exists in PlatformMetrics or GraphServiceMetrics', async () => {
     const known = await registryNames();
     const used = metricNamesIn(read('infra/grafana/dashboards/fraud-overview.json'));
     expect(used.length).toBeGreaterThan(8);
     expect(used.map((n) => baseName(n, known)).filter((n) => !known.has(n))).toEqual([]);
   });
 
-  it('every fraud_* series in the Prometheus alert rules exists in PlatformMetrics', async () => {
+  it('every fraud_* series in the Prometheus alert rules exists in PlatformMetrics or GraphServiceMetrics', async () => {
     const known = await registryNames();
     const used = metricNamesIn(read('infra/prometheus/alerts.yml'));
     expect(used.length).toBeGreaterThan(4);
     expect(used.map((n) => baseName(n, known)).filter((n) => !known.has(n))).toEqual([]);
+  });
+
+  it('the dashboard and the alerts cover the graph service', async () => {
+    const graphNames = (
+      await new GraphServiceMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()
+    ).map((m) => m.name);
+    expect(graphNames.every((n) => n.startsWith('fraud_graph_'))).toBe(true);
+    const known = await registryNames();
+    const onDashboard = new Set(
+      metricNamesIn(read('infra/grafana/dashboards/fraud-overview.json')).map((n) => baseName(n, known)),
+    );
+    // Everything but the batch counter (used by the alerts) has a panel.
+    expect(graphNames.filter((n) => !onDashboard.has(n))).toEqual(['fraud_graph_batches_total']);
+    const alerts = read('infra/prometheus/alerts.yml');
+    for (const n of [
+      'fraud_graph_write_retries_total',
+      'fraud_graph_last_delay_seconds',
+      'fraud_graph_batches_total',
+    ])
+      expect(alerts).toContain(n);
   });
 
   it('the brief dashboards are all present', () => {
@@ -217,5 +241,48 @@ describe('the Helm chart matches the code', () => {
       const ends = (text.match(/\{\{-?\s*end\b/g) ?? []).length;
       expect(ends, `${f}: every if/range/with/define needs an end`).toBe(opens);
     }
+  });
+});
+
+describe('the graph service is probed and scraped where it listens', () => {
+  const httpPort = (argv: readonly string[] | undefined) => {
+    const i = (argv ?? []).indexOf('--http');
+    return i < 0 ? undefined : Number(argv?.[i + 1]);
+  };
+  type Scrape = {
+    job_name: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; port: number }[];
+  };
+  const jobs = (file: string) =>
+    (parse(read(file)) as { scrape_configs: Scrape[] }).scrape_configs.filter(
+      (j) => j.job_name === 'fraud-graph-service',
+    );
+
+  it('compose: --http port = healthcheck port, readiness on /readyz, scraped by prometheus.yml', () => {
+    const compose = parse(read('docker/docker-compose.yml'), { merge: true }) as {
+      services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+    };
+    const gs = compose.services['graph-service']!;
+    const port = httpPort(gs.command);
+    expect(port).toBe(9465);
+    expect(gs.environment?.['HEALTH_PORT']).toBe(String(port));
+    expect(gs.environment?.['HEALTH_PATH']).toBeUndefined();
+    const [job] = jobs('infra/prometheus/prometheus.yml');
+    expect(job?.dns_sd_configs?.[0]).toEqual({ names: ['graph-service'], type: 'A', port });
+  });
+
+  it('local Prometheus scrapes the documented default port', () => {
+    const [job] = jobs('infra/prometheus/prometheus.local.yml');
+    expect(job?.static_configs?.[0]?.targets).toEqual(['127.0.0.1:9465']);
+  });
+
+  it('Helm: the container port is the --http port, metrics on, readiness on /readyz', () => {
+    const gs = (
+      parse(read('infra/helm/fraud-platform/values.yaml')) as Record<string, Record<string, unknown>>
+    )['graphService']!;
+    expect(httpPort(gs['args'] as string[])).toBe(gs['port']);
+    expect(gs['metrics']).not.toBe(false);
+    expect(gs['readinessPath'] ?? '/readyz').toBe('/readyz');
   });
 });

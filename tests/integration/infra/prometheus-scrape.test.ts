@@ -1,6 +1,6 @@
 /**
- * A real Prometheus (Debian `prometheus` package) scrapes a real decision API and loads the
- * shipped alert rules; every Grafana panel query is then evaluated by that Prometheus, so a
+ * A real Prometheus (Debian `prometheus` package) scrapes a real decision API and a real graph
+ * service (both embedded: no backing services) and loads the shipped alert rules; every Grafana panel query is then evaluated by that Prometheus, so a
  * renamed metric or a PromQL typo in infra/ fails here instead of on a dashboard.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -74,10 +74,11 @@ function transaction(id: string) {
   };
 }
 
-describe('Prometheus scrapes the decision API', () => {
+describe('Prometheus scrapes the decision API and the graph service', () => {
   const children: ChildProcess[] = [];
   let dir: string;
   let apiPort: number;
+  let graphPort: number;
   let promUrl: string;
   let apiLog = '';
   let token = '';
@@ -94,6 +95,7 @@ describe('Prometheus scrapes the decision API', () => {
     // The API's embedded PostgreSQL runs as the postgres user when we are root: it must reach the data dir.
     chmodSync(dir, 0o755);
     apiPort = await freePort();
+    graphPort = await freePort();
     const promPort = await freePort();
     promUrl = `http://127.0.0.1:${promPort}`;
 
@@ -125,6 +127,28 @@ describe('Prometheus scrapes the decision API', () => {
       return r.ok ? true : undefined;
     });
 
+    // The graph service without KAFKA_BROKERS/NEO4J_URI: in-process bus and graph, same endpoints.
+    const graph = spawn(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        join(ROOT, 'src/cli/main.ts'),
+        'graph-service',
+        '--http',
+        String(graphPort),
+      ],
+      { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(graph);
+    let graphLog = '';
+    graph.stdout?.on('data', (d) => (graphLog += d));
+    graph.stderr?.on('data', (d) => (graphLog += d));
+    await waitFor('graph-service /readyz', 60_000, async () => {
+      if (graph.exitCode !== null) throw new Error(`graph-service exited ${graph.exitCode}: ${graphLog}`);
+      const r = await fetch(`http://127.0.0.1:${graphPort}/readyz`);
+      return r.ok ? true : undefined;
+    });
+
     // POST /v1/decisions needs a service token: issue one in the API's own (embedded) store.
     const issued = spawnSync(
       process.execPath,
@@ -150,6 +174,9 @@ scrape_configs:
   - job_name: fraud-api
     static_configs:
       - targets: ['127.0.0.1:${apiPort}']
+  - job_name: fraud-graph-service
+    static_configs:
+      - targets: ['127.0.0.1:${graphPort}']
 `;
     writeFileSync(join(dir, 'prometheus.yml'), config);
     const prom = spawn(
@@ -201,6 +228,23 @@ scrape_configs:
     expect(up.data.result[0]?.value[1]).toBe('1');
   });
 
+  it('scrapes the graph service metrics (fraud_graph_*)', async () => {
+    const written = await waitFor(
+      'fraud_graph_transactions_written_total in Prometheus',
+      30_000,
+      async () => {
+        const r = await query<{ result: { value: [number, string] }[] }>(
+          'fraud_graph_transactions_written_total{job="fraud-graph-service"}',
+        );
+        return r.data.result[0]?.value[1];
+      },
+    );
+    // Nothing is produced to its in-process bus: the series exists, at 0.
+    expect(written).toBe('0');
+    const up = await query<{ result: { value: [number, string] }[] }>('up{job="fraud-graph-service"}');
+    expect(up.data.result[0]?.value[1]).toBe('1');
+  });
+
   it('loads every shipped alert rule without errors', async () => {
     const res = await fetch(`${promUrl}/api/v1/rules`);
     const body = (await res.json()) as PromResponse<{
@@ -208,7 +252,8 @@ scrape_configs:
     }>;
     const rules = body.data.groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.name)).toContain('FraudPipelineLatencyP99High');
-    expect(rules.length).toBeGreaterThanOrEqual(8);
+    expect(rules.map((r) => r.name)).toContain('FraudGraphWritesFailing');
+    expect(rules.length).toBeGreaterThanOrEqual(11);
     // Rules evaluate every second; give them one round.
     await sleep(1_500);
     const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof body;
