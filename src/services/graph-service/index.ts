@@ -16,6 +16,7 @@
 
 import type { EnrichedTransaction, Label, Transaction } from '../../core/contracts/index.ts';
 import { TOPICS, validators } from '../../core/contracts/index.ts';
+import { quickAcceptEnriched } from '../../core/contracts/quick-check.ts';
 import type { AnalysisResult, GraphBackend } from '../../core/graph/index.ts';
 import type { ConsumedRecord, EventBus, Subscription } from '../../ports/event-bus.ts';
 import type { GraphServiceMetrics } from '../telemetry/metrics.ts';
@@ -149,6 +150,11 @@ export class GraphService {
       this.stateValue = 'idle';
       throw err;
     }
+    if (!this.running) {
+      // stop() came while subscribing: it had no subscription to close yet.
+      await this.subscription.close();
+      return;
+    }
     this.stateValue = 'running';
     this.loop = this.run().finally(() => {
       if (this.stateValue === 'running') {
@@ -260,7 +266,8 @@ export class GraphService {
             record,
             reason: `invalid label: ${validators.label.errors?.[0]?.message ?? 'invalid'}`,
           });
-      } else if (validators.enriched(value)) {
+      } else if (quickAcceptEnriched(value) || validators.enriched(value)) {
+        // The quick check accepts only what the contract accepts; the rest gets the verdict.
         transactions.push((value as EnrichedTransaction).transaction);
       } else {
         rejected.push({

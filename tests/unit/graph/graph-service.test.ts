@@ -174,3 +174,48 @@ describe('graph service analysis schedule', () => {
     await bus.close();
   });
 });
+
+describe('graph service state', () => {
+  it('goes idle → starting → running → stopping → stopped, and a stop() while subscribing closes the subscription', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let closed = 0;
+    class SlowSubscribeBus extends MemoryBus {
+      override async subscribe(options: Parameters<MemoryBus['subscribe']>[0]) {
+        await gate;
+        const sub = await super.subscribe(options);
+        return {
+          next: sub.next.bind(sub),
+          commit: sub.commit.bind(sub),
+          close: async () => {
+            closed++;
+            await sub.close();
+          },
+        };
+      }
+    }
+    const bus = new SlowSubscribeBus({ partitions: 1 });
+    const service = new GraphService({ bus, backend: new MemoryGraph() });
+    expect(service.state).toBe('idle');
+    const starting = service.start();
+    expect(service.state).toBe('starting');
+    await service.stop();
+    expect(service.state).toBe('stopped');
+    release();
+    await starting;
+    expect(service.state).toBe('stopped');
+    expect(closed).toBe(1);
+
+    const again = new GraphService({ bus, backend: new MemoryGraph() });
+    await again.start();
+    expect(again.state).toBe('running');
+    const stopping = again.stop();
+    expect(again.state).toBe('stopping');
+    await stopping;
+    expect(again.state).toBe('stopped');
+    expect(closed).toBe(2);
+    await bus.close();
+  });
+});
