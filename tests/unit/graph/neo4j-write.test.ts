@@ -51,8 +51,8 @@ describe('Neo4j write path (pure parts)', () => {
     const rows = [row('t1', 'c1', 'u1', 'd1', 100, 5), row('t2', 'c1', 'u1', 'd1', 200, 7)];
     // t2 carries a confirmed-fraud label from a stub, so the flag statement runs too.
     const steps = relationSteps(rows, new Set(['t1', 't2']), new Set(['t2']));
-    const sent: [string, string, unknown[][]][] = [
-      ['transactions', WRITE_STEPS.transactions, transactionRows(rows) as unknown[][]],
+    const sent: [string, string, readonly (readonly unknown[])[]][] = [
+      ['transactions', WRITE_STEPS.transactions, transactionRows(rows)],
       ...steps,
     ];
     expect(sent.map(([name]) => name)).toEqual([
