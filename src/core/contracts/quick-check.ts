@@ -109,3 +109,38 @@ export function quickAccept(value: unknown): value is Transaction {
     isText(v['status'], 32)
   );
 }
+
+/**
+ * The same for an `enriched-transactions` record (the graph service reads them): true only if
+ * `value` certainly satisfies that contract. The envelope is checked exactly, the transaction
+ * with `quickAccept`, and `enriched_at` with the strict timestamp layouts.
+ */
+export function quickAcceptEnriched(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  let keys = 0;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    keys++;
+  }
+  if (keys !== 4) return false;
+  const features = v['features'];
+  const at = v['enriched_at'];
+  if (
+    typeof v['feature_set_version'] !== 'string' ||
+    typeof at !== 'string' ||
+    parseUtcFast(at) < 0 ||
+    typeof features !== 'object' ||
+    features === null ||
+    Array.isArray(features) ||
+    !quickAccept(v['transaction'])
+  )
+    return false;
+  const f = features as Record<string, unknown>;
+  for (const k in f) {
+    if (!Object.hasOwn(f, k)) return false;
+    const x = f[k];
+    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) return false;
+  }
+  return true;
+}

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   BRIEF_EXAMPLE_TRANSACTION,
   checkTransaction,
+  EnrichedTransactionSchema,
   TransactionSchema,
   UTC_TIMESTAMP_PATTERN,
   validators,
 } from '../../../src/core/contracts/index.ts';
 import { ISO_3166_ALPHA2, ISO_4217 } from '../../../src/core/contracts/iso.ts';
-import { quickAccept } from '../../../src/core/contracts/quick-check.ts';
+import { quickAccept, quickAcceptEnriched } from '../../../src/core/contracts/quick-check.ts';
 
 // The quick check runs before the contract validator on every record (stream, API, backfill):
 // it may only accept what the validator accepts, or bad input would get through.
@@ -106,6 +107,68 @@ describe('quick contract check', () => {
       },
       status: { type: 'string', minLength: 1, maxLength: 32 },
     });
+  });
+});
+
+describe('quick check of enriched-transactions records', () => {
+  const base = {
+    transaction: { ...BRIEF_EXAMPLE_TRANSACTION },
+    features: { card_tx_count_1h: 3, card_amount_avg_24h: 12.5, device_cards_24h: null },
+    feature_set_version: 'fs-1',
+    enriched_at: '2025-01-29T12:00:00.123Z',
+  } as Record<string, unknown>;
+  const variants: unknown[] = [base, null, [], 'x', { ...base, extra: 1 }];
+  for (const field of Object.keys(base)) {
+    const missing = { ...base };
+    delete missing[field];
+    variants.push(missing);
+  }
+  const odd: Record<string, unknown[]> = {
+    transaction: [
+      null,
+      [],
+      { ...BRIEF_EXAMPLE_TRANSACTION, amount: 'abc' },
+      { ...BRIEF_EXAMPLE_TRANSACTION, x: 1 },
+    ],
+    features: [{}, null, [], { a: '1' }, { a: true }, { a: Number.POSITIVE_INFINITY }, { a: -0.5 }, 'f'],
+    feature_set_version: ['', 1, null],
+    enriched_at: ['2025-01-29T12:00:00+00:00', '2025-01-29', 'now', 7],
+  };
+  for (const [field, values] of Object.entries(odd))
+    for (const v of values) variants.push({ ...base, [field]: v });
+  variants.push(JSON.parse(`{"__proto__":1,${JSON.stringify(base).slice(1)}`));
+
+  it('accepts only what the contract accepts, and the plain shape the processor writes', () => {
+    let accepted = 0;
+    for (const v of variants) {
+      if (quickAcceptEnriched(v)) {
+        accepted++;
+        expect(validators.enriched(v), JSON.stringify(v)).toBe(true);
+      }
+    }
+    expect(quickAcceptEnriched(base)).toBe(true);
+    expect(accepted).toBe(4); // the base, empty and negative features, an empty version
+    // Rejected by the quick check, yet valid: the validator still has the last word.
+    expect(quickAcceptEnriched({ ...base, enriched_at: '2025-01-29T12:00:00+00:00' })).toBe(false);
+    expect(validators.enriched({ ...base, enriched_at: '2025-01-29T12:00:00+00:00' })).toBe(true);
+  });
+
+  it('still matches the envelope it was written for (update quickAcceptEnriched if not)', () => {
+    const props = EnrichedTransactionSchema.properties as Record<string, unknown>;
+    expect(EnrichedTransactionSchema.additionalProperties).toBe(false);
+    expect(EnrichedTransactionSchema.required).toEqual([
+      'transaction',
+      'features',
+      'feature_set_version',
+      'enriched_at',
+    ]);
+    expect(props['transaction']).toBe(TransactionSchema);
+    expect(JSON.parse(JSON.stringify(props['features']))).toEqual({
+      type: 'object',
+      patternProperties: { '^(.*)$': { anyOf: [{ type: 'number' }, { type: 'null' }] } },
+    });
+    expect(JSON.parse(JSON.stringify(props['feature_set_version']))).toEqual({ type: 'string' });
+    expect(JSON.parse(JSON.stringify(props['enriched_at']))).toEqual({ type: 'string', format: 'date-time' });
   });
 });
 
