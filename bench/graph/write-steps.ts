@@ -1,7 +1,7 @@
 // Purpose: where a graph write batch spends its time inside Neo4j (issue 6): each statement of
 // WRITE_STEPS run one after the other in one transaction, then the commit, timed per batch.
 //
-// Run: NEO4J_URI=bolt://127.0.0.1:7687 node --disable-warning=ExperimentalWarning bench/graph/write-steps.ts [--count 20000] [--batch 1000] [--warm 20000] [--skip-transactions]
+// Run: NEO4J_URI=bolt://127.0.0.1:7687 node --disable-warning=ExperimentalWarning bench/graph/write-steps.ts [--count 20000] [--batch 1000] [--warm 20000] [--customers 10000] [--skip-transactions]
 //
 // Writes --warm simulated transactions untimed (so most entities exist, the steady state), then
 // --count new ones in batches of --batch. Unlike the graph service, the statements are not
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '1000' },
     warm: { type: 'string', default: '20000' },
+    customers: { type: 'string', default: '10000' },
     'skip-transactions': { type: 'boolean', default: false },
   },
 });
@@ -33,7 +34,12 @@ if (!uri) throw new Error('NEO4J_URI is required (bin/fraud infra up neo4j)');
 const [count, batch, warm] = [Number(values.count), Number(values.batch), Number(values.warm)];
 // A run prefix keeps every run's entities and transactions new in a shared database.
 const p = `w${Date.now().toString(36)}_`;
-const sim = createSimulator({ seed: 3, customers: 10_000, count: warm + count, fraudRate: 0.02 });
+const sim = createSimulator({
+  seed: 3,
+  customers: Number(values.customers),
+  count: warm + count,
+  fraudRate: 0.02,
+});
 const txs = Array.from({ length: warm + count }, () => underRunPrefix(sim.next().transaction, p));
 const auth =
   process.env['NEO4J_USER'] && process.env['NEO4J_PASSWORD']
