@@ -6,7 +6,6 @@
  * what is produced here (plus whatever another producer sends at the same time).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/adapters/bus-kafka/index.ts';
 import { Neo4jGraph } from '../../../src/adapters/graph-neo4j/backend.ts';
@@ -14,6 +13,7 @@ import { TOPICS } from '../../../src/core/contracts/index.ts';
 import { topicSpecs } from '../../../src/platform/index.ts';
 import { createSimulator } from '../../../src/services/ingestor/index.ts';
 import { pinGroupToEnd, requireKafka } from '../../support/kafka.ts';
+import { freePort } from '../../support/ports.ts';
 import { fraud, stopProcess } from '../../support/processes.ts';
 import { underRunPrefix } from '../../support/run-prefix.ts';
 import { enriched } from '../../unit/graph/fixtures.ts';
@@ -21,17 +21,6 @@ import { neo4jUri, runPrefix } from './neo4j-env.ts';
 
 const brokers = requireKafka();
 const uri = neo4jUri();
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** A sample's value from Prometheus text, e.g. `fraud_graph_write_seconds_count{outcome="ok"}`; null when absent. */
 function sample(text: string, series: string): number | null {

@@ -7,7 +7,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +16,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, loadLocalService } from '../../../src/infra/local/index.ts';
 import { probePort } from '../../../src/infra/local/process.ts';
+import { freePort } from '../../support/ports.ts';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -29,17 +29,6 @@ function requireEnv(name: string, how: string): string {
       `${name} is not set: start it with \`eval "$(bin/fraud infra up ${how})"\` (.ci/run does)`,
     );
   return v;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 /** Two consecutive free ports (Kafka's broker and controller listeners). */

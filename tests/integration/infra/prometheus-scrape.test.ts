@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../support/ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PROMETHEUS = process.env['FRAUD_PROMETHEUS_BIN'] ?? 'prometheus';
@@ -22,17 +22,6 @@ function requirePrometheus(): string {
       `'${PROMETHEUS}' not found: install the Debian package (apt-get install prometheus; scripts/setup.sh system) or set FRAUD_PROMETHEUS_BIN`,
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
