@@ -72,16 +72,21 @@ function isText(s: unknown, max: number): boolean {
   return typeof s === 'string' && s.length >= 1 && s.length <= max;
 }
 
-/** True only if `value` certainly satisfies the `transactions` contract (see above). */
-export function quickAccept(value: unknown): value is Transaction {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const v = value as Record<string, unknown>;
+/** How many keys a plain JSON object has; -1 for anything else or one with inherited keys. */
+function ownKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return -1;
   let keys = 0;
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) return false;
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) return -1;
     keys++;
   }
-  if (keys !== FIELD_COUNT) return false;
+  return keys;
+}
+
+/** True only if `value` certainly satisfies the `transactions` contract (see above). */
+export function quickAccept(value: unknown): value is Transaction {
+  if (ownKeys(value) !== FIELD_COUNT) return false;
+  const v = value as Record<string, unknown>;
   const amount = v['amount'];
   const timestamp = v['timestamp'];
   const country = v['merchant_country'];
@@ -116,29 +121,20 @@ export function quickAccept(value: unknown): value is Transaction {
  * with `quickAccept`, and `enriched_at` with the strict timestamp layouts.
  */
 export function quickAcceptEnriched(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (ownKeys(value) !== 4) return false;
   const v = value as Record<string, unknown>;
-  let keys = 0;
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) return false;
-    keys++;
-  }
-  if (keys !== 4) return false;
   const features = v['features'];
   const at = v['enriched_at'];
   if (
     typeof v['feature_set_version'] !== 'string' ||
     typeof at !== 'string' ||
     parseUtcFast(at) < 0 ||
-    typeof features !== 'object' ||
-    features === null ||
-    Array.isArray(features) ||
+    ownKeys(features) < 0 ||
     !quickAccept(v['transaction'])
   )
     return false;
   const f = features as Record<string, unknown>;
   for (const k in f) {
-    if (!Object.hasOwn(f, k)) return false;
     const x = f[k];
     if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) return false;
   }
