@@ -13,8 +13,8 @@
 // /proc at every phase change (broker, processor, load generator, graph service, Neo4j: set
 // NEO4J_PID when more than one Neo4j runs), to show where the machine's cores go.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, getPriority, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin } from '@platformatic/kafka';
@@ -36,13 +36,14 @@ const { values } = parseArgs({
     svg: { type: 'string', default: '.data/bench' },
     'warm-up': { type: 'string' },
     customers: { type: 'string' },
+    'graph-nice': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'Usage: KAFKA_BROKERS=… NEO4J_URI=… node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg DIR] [--warm-up N] [--customers N]\n' +
-      "--seconds/--rate/--count: the pipeline bench phases (bin/fraud bench --mode kafka); --catch-up: seconds to wait for the graph after the load; --warm-up: the graph service's --warm-up; --customers: the simulated population (default 5000).",
+    'Usage: KAFKA_BROKERS=… NEO4J_URI=… node --disable-warning=ExperimentalWarning bench/graph/live.ts [--seconds 60] [--rate 5000] [--count 100000] [--catch-up 600] [--svg DIR] [--warm-up N] [--customers N] [--graph-nice N]\n' +
+      "--seconds/--rate/--count: the pipeline bench phases (bin/fraud bench --mode kafka); --catch-up: seconds to wait for the graph after the load; --warm-up: the graph service's --warm-up; --customers: the simulated population (default 5000); --graph-nice: run the graph service and every Neo4j thread at this nice value for the run (restored after), so the pipeline has the cores first.",
   );
   process.exit(0);
 }
@@ -89,10 +90,19 @@ for (const [signal, code] of [
 
 const graphArgs = ['graph-service', '--group', group, '--stats-every', '3600'];
 if (values['warm-up'] !== undefined) graphArgs.push('--warm-up', values['warm-up']);
-const graphService = spawn(process.execPath, [...nodeArgs, ...graphArgs], {
-  env: { ...process.env, LOG_LEVEL: 'info' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const graphNice = values['graph-nice'] === undefined ? null : Number(values['graph-nice']);
+if (graphNice !== null && !(Number.isInteger(graphNice) && graphNice >= -20 && graphNice <= 19))
+  throw new Error('--graph-nice must be an integer from -20 to 19');
+const graphService = spawn(
+  graphNice === null ? process.execPath : 'nice',
+  graphNice === null
+    ? [...nodeArgs, ...graphArgs]
+    : ['-n', String(graphNice), process.execPath, ...nodeArgs, ...graphArgs],
+  {
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 children.push(graphService);
 let graphOut = '';
 graphService.stdout!.on('data', (d: Buffer) => {
@@ -122,6 +132,22 @@ const procs: Record<string, number | undefined> = {
 };
 if (procs['neo4j'] === undefined)
   log(`Neo4j CPU not measured: ${neo4jPids.length} Neo4j processes (set NEO4J_PID)`);
+if (graphNice !== null) {
+  // Linux nice is per thread: every thread of the JVM, each put back as it was when we exit.
+  const neo4jPid = procs['neo4j'];
+  if (neo4jPid === undefined) throw new Error('--graph-nice needs the Neo4j pid (set NEO4J_PID)');
+  const tasks = readdirSync(`/proc/${neo4jPid}/task`).map(Number);
+  const before = new Map(tasks.map((t) => [t, getPriority(t)]));
+  for (const t of tasks) setPriority(t, graphNice);
+  process.once('exit', () => {
+    for (const [t, p] of before) {
+      try {
+        setPriority(t, p);
+      } catch {} // the thread has ended
+    }
+  });
+  log(`graph service and ${tasks.length} Neo4j threads at nice ${graphNice}`);
+}
 /** CPU ms of every known process at each phase change. */
 const cpuAt: { phase: string; t: number; ms: Record<string, number | null> }[] = [];
 /** The last reading of each process, for one that exited since (the processor, with the bench). */
@@ -276,6 +302,7 @@ const result = {
     sustained_latency_ms: pipeline.sustained.latency_ms,
   },
   graph: {
+    nice: graphNice ?? 0,
     warm_up: warmed
       ? {
           batches: Number(warmed[1]),

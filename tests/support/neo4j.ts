@@ -1,19 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import launcher from '../../src/infra/local/neo4j.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
+import { freePort } from './ports.ts';
 
 /** A Neo4j of a test's own (the launcher of `bin/fraud infra up neo4j`, private port and directory). */
 export interface PrivateNeo4j {
@@ -30,13 +19,16 @@ export interface PrivateNeo4j {
  * For tests that kill the database or delete across all of it, and so cannot use the shared
  * NEO4J_URI instance.
  */
-export async function startPrivateNeo4j(name: string): Promise<PrivateNeo4j> {
+export async function startPrivateNeo4j(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<PrivateNeo4j> {
   const runDir = mkdtempSync(join(tmpdir(), `fraud-neo4j-${name}-`));
   const port = await freePort();
   const neo = launcher({
     root: resolve(import.meta.dirname, '../..'),
     runDir,
-    env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m' },
+    env: { FRAUD_NEO4J_PORT: String(port), FRAUD_NEO4J_HEAP: '384m', FRAUD_NEO4J_PAGECACHE: '32m', ...env },
     log: () => {},
   });
   const uri = (await neo.up())['NEO4J_URI'] as string;

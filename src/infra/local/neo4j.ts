@@ -5,7 +5,9 @@
  *
  * Layout under `.run/neo4j/`: `conf/neo4j.conf`, `home/`, `data/`, `logs/`, `neo4j.pid`,
  * `neo4j.out` (console output). Overrides: `FRAUD_NEO4J_PORT` (default 7687),
- * `FRAUD_NEO4J_HEAP` (default 512m), `FRAUD_NEO4J_PAGECACHE` (default 64m).
+ * `FRAUD_NEO4J_HEAP` (default 512m), `FRAUD_NEO4J_PAGECACHE` (default 64m), `FRAUD_NEO4J_NICE`
+ * (default 0): on a machine shared with the pipeline, a nice value lets the decisions have the
+ * cores first while the graph lags behind in Kafka (measured in docs/benchmarks.md, `## Graph`).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,8 @@ import {
   elapsedMs,
   ensureDir,
   isOurProcess,
+  niced,
+  niceFromEnv,
   portFromEnv,
   probePort,
   readPid,
@@ -113,6 +117,7 @@ const factory: LocalServiceFactory = (ctx) => {
   const port = portFromEnv(ctx.env, 'FRAUD_NEO4J_PORT', 7687);
   const heap = ctx.env['FRAUD_NEO4J_HEAP'] ?? '512m';
   const pagecache = ctx.env['FRAUD_NEO4J_PAGECACHE'] ?? '64m';
+  const nice = niceFromEnv(ctx.env, 'FRAUD_NEO4J_NICE');
   const uri = `bolt://127.0.0.1:${port}`;
   const pidFile = join(ctx.runDir, 'neo4j.pid');
   const confDir = join(ctx.runDir, 'conf');
@@ -146,8 +151,7 @@ const factory: LocalServiceFactory = (ctx) => {
       const started = performance.now();
       const outFile = join(ctx.runDir, 'neo4j.out');
       const newPid = spawnDetached({
-        command: 'java',
-        args: [
+        ...niced(nice, 'java', [
           `-Xms${heap}`,
           `-Xmx${heap}`,
           ...JVM_FLAGS,
@@ -157,12 +161,14 @@ const factory: LocalServiceFactory = (ctx) => {
           `--home-dir=${join(ctx.runDir, 'home')}`,
           marker,
           '--console-mode',
-        ],
+        ]),
         cwd: ctx.runDir,
         logFile: outFile,
         pidFile,
       });
-      ctx.log(`starting Neo4j 5.26 Community (pid ${newPid}, heap ${heap}) on ${uri}`);
+      ctx.log(
+        `starting Neo4j 5.26 Community (pid ${newPid}, heap ${heap}${nice ? `, nice ${nice}` : ''}) on ${uri}`,
+      );
       await waitUntil(() => boltAnswers(uri), {
         timeoutMs: 180_000,
         intervalMs: 500,

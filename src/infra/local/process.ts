@@ -203,6 +203,34 @@ export function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: numb
   return n;
 }
 
+/**
+ * A nice value from the environment (0–19; a local service may only be made to yield, never
+ * to take the cores first). Default 0.
+ */
+export function niceFromEnv(env: NodeJS.ProcessEnv, name: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 19) {
+    throw new FraudError('FRAUD_CONFIG_INVALID', `${name} must be an integer in [0, 19], got '${raw}'`);
+  }
+  return n;
+}
+
+/**
+ * `command args…` through nice(1): `nice` is added to the caller's niceness (0 from a shell), and
+ * every thread the process starts inherits it (Linux keeps one nice value per thread).
+ */
+export function niced(
+  nice: number,
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  return nice === 0
+    ? { command, args: [...args] }
+    : { command: 'nice', args: ['-n', String(nice), command, ...args] };
+}
+
 /** The last `lines` lines of a log file, for error messages when a start fails. */
 export function tailFile(path: string, lines = 15): string {
   if (!existsSync(path)) return '';
