@@ -114,13 +114,18 @@ describe('bin/fraud graph-service --http on Kafka and Neo4j', () => {
     ]);
 
     const text = await until(
-      `fraud_graph_transactions_written_total >= ${N}`,
+      `fraud_graph_transactions_written_total >= ${N}, committed in >= ${Math.ceil(N / 20)} batches`,
       async () => {
         alive();
         const t = await (await fetch(`${base}/metrics`)).text();
         const written = sample(t, 'fraud_graph_transactions_written_total') ?? 0;
         const rejected = sample(t, 'fraud_graph_rejected_total') ?? 0;
-        return written - (writtenBefore ?? 0) >= N && rejected >= 1 ? t : undefined;
+        // A batch counts as written when Neo4j has it and as a batch once its offsets are
+        // committed, a moment later: wait for both, or the last commit races the assertion.
+        const batches = sample(t, 'fraud_graph_batches_total') ?? 0;
+        return written - (writtenBefore ?? 0) >= N && rejected >= 1 && batches >= Math.ceil(N / 20)
+          ? t
+          : undefined;
       },
       60_000,
       out,
