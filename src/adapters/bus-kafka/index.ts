@@ -1,4 +1,5 @@
 import { Admin, Consumer, type Message, type MessageToProduce, Producer } from '@platformatic/kafka';
+import { keyHash } from '../../core/contracts/partitioning.ts';
 import { FraudError } from '../../core/errors/index.ts';
 import { encodeValues } from '../../core/pipeline/encode.ts';
 import type {
@@ -205,6 +206,8 @@ export class KafkaBus implements EventBus {
   > &
     KafkaBusOptions;
   private producer: Producer<Buffer, Buffer, string, string> | null = null;
+  /** Where an unkeyed record goes next (the DLQ's unparseable input has no card). */
+  private roundRobin = 0;
   private readonly subscriptions = new Set<Subscription>();
 
   constructor(options: KafkaBusOptions) {
@@ -220,6 +223,10 @@ export class KafkaBus implements EventBus {
       // partition: without it a retried request can write the same records twice.
       idempotent: this.options.acks === -1,
       autocreateTopics: false,
+      // Kafka's own rule for keyed records (the Java client's), without the client's BigInt
+      // murmur2: a card lands where a Java producer would put it (src/core/contracts/partitioning.ts).
+      // The client takes the result modulo the topic's partition count.
+      partitioner: (_message, key) => (key === undefined ? this.roundRobin++ : keyHash(key)),
       ...(this.options.compression && this.options.compression !== 'none'
         ? { compression: this.options.compression }
         : {}),

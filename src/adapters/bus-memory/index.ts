@@ -1,3 +1,4 @@
+import { stringKeyPartition } from '../../core/contracts/partitioning.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -155,15 +156,11 @@ class Topic {
   }
 }
 
-// FNV-1a: a stable key -> partition mapping, so one card always lands on one partition.
+// Kafka's rule for keyed records, so a card lands on the partition it would on Kafka with the
+// same partition count (per-key order needs only that the mapping is stable).
 function partitionFor(key: string | null, count: number, roundRobin: () => number): number {
   if (key === null) return roundRobin() % count;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % count;
+  return stringKeyPartition(key, count);
 }
 
 class Group {
