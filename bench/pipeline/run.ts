@@ -245,7 +245,7 @@ interface PhaseSamples {
 }
 
 /** The "target p99" line of the latency-over-time chart, ms. */
-const TARGET_P99_MS = 50;
+export const TARGET_P99_MS = 50;
 
 /**
  * Writes the charts of a run to `dir` as `<mode>-<start time>-<chart>.svg` and returns their
@@ -457,12 +457,13 @@ async function kafka(
   );
   // A bench that fails part-way, or is interrupted, must not leave its processor running (it
   // would compete with the next run for the cores and the partitions).
-  process.once('exit', () => child.kill('SIGKILL'));
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)
-    process.once(signal, () => process.exit(code));
+  // (Removed once the processor has stopped: a series of runs would pile them up otherwise.)
+  const killChild = () => child.kill('SIGKILL');
+  const onInt = () => process.exit(130);
+  const onTerm = () => process.exit(143);
+  process.once('exit', killChild);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   let childOut = '';
   child.stderr!.on('data', (d: Buffer) => {
     childOut += d.toString();
@@ -602,6 +603,9 @@ async function kafka(
   await reader;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  process.off('exit', killChild);
+  process.off('SIGINT', onInt);
+  process.off('SIGTERM', onTerm);
   await bus.close();
   if (satReceived < saturation.messages.length || susReceived < sustained.messages.length) {
     throw new Error(
