@@ -76,6 +76,7 @@ export function seriesChart(s: PipelineSeriesResult): string {
     yLabel: 'latency (ms, log scale)',
     yLog: true,
     xRange: [1, Math.max(2, s.runs)],
+    xWhole: true,
     series: [
       { name: 'p50', points: point((l) => l.p50) },
       { name: 'p99', points: point((l) => l.p99) },

@@ -41,6 +41,8 @@ export interface LineChartOptions extends ChartSize {
   readonly xRange?: readonly [number, number];
   /** Log-scale y axis; values ≤ 0 are drawn on the axis floor. */
   readonly yLog?: boolean;
+  /** The x values are counts (run 1, 2, …): ticks only at whole numbers. */
+  readonly xWhole?: boolean;
   /** Horizontal reference lines (a target, a limit), drawn dashed with their label. */
   readonly hLines?: ReadonlyArray<{ readonly y: number; readonly label: string }>;
 }
@@ -396,7 +398,8 @@ export function lineChart(o: LineChartOptions): string {
     sy = (v: number) => plot.bottom - ((v - y.lo) / (y.hi - y.lo)) * (plot.bottom - plot.top);
     yTicks = y.ticks;
   }
-  lines.push(...axes(plot, x.ticks, sx, yTicks, sy, o.xLabel, o.yLabel));
+  const xTicks = o.xWhole ? x.ticks.filter((t) => Number.isInteger(t)) : x.ticks;
+  lines.push(...axes(plot, xTicks, sx, yTicks, sy, o.xLabel, o.yLabel));
 
   for (const h of hLines) {
     const y = sy(h.y);
