@@ -76,11 +76,24 @@ export function toPoint(tx: Transaction, p: TxPoint = newPoint()): TxPoint {
   return p;
 }
 
-export function writeCardRow(p: TxPoint, out: number[]): void {
-  out.push(p.time, p.hash, p.amount, p.merchant, p.device, p.ip, p.country, p.present);
+/** Writes p's card row at out[at, at + CARD_STRIDE). */
+export function writeCardRow(p: TxPoint, out: Float64Array, at: number): void {
+  out[at] = p.time;
+  out[at + 1] = p.hash;
+  out[at + 2] = p.amount;
+  out[at + 3] = p.merchant;
+  out[at + 4] = p.device;
+  out[at + 5] = p.ip;
+  out[at + 6] = p.country;
+  out[at + 7] = p.present;
 }
-export function writeCustomerRow(p: TxPoint, out: number[]): void {
-  out.push(p.time, p.hash, p.amount, p.device, p.country);
+/** Writes p's customer row at out[at, at + CUSTOMER_STRIDE). */
+export function writeCustomerRow(p: TxPoint, out: Float64Array, at: number): void {
+  out[at] = p.time;
+  out[at + 1] = p.hash;
+  out[at + 2] = p.amount;
+  out[at + 3] = p.device;
+  out[at + 4] = p.country;
 }
 export function writeLinkRow(p: TxPoint, out: number[]): void {
   out.push(p.time, p.hash, p.card);

@@ -1,3 +1,4 @@
+import { RowArena } from '../collections/row-arena.ts';
 import { RowPool } from '../collections/row-pool.ts';
 import type { Transaction } from '../contracts/transaction.ts';
 import {
@@ -108,28 +109,6 @@ export interface FeatureEngineStats {
   pooledRows: number;
 }
 
-/** Rows in the order applied (each starting with its time), `start` = first live element. */
-interface Rows {
-  rows: number[];
-  start: number;
-}
-
-/** Drops rows from the head while their time is ≤ cutoff; compacts now and then. */
-function trimRows(r: Rows, cutoff: number, stride: number): void {
-  const rows = r.rows;
-  let s = r.start;
-  while (s < rows.length && rows[s]! <= cutoff) s += stride;
-  if (s >= rows.length) {
-    r.rows = [];
-    r.start = 0;
-  } else if (s > 64 && s * 2 > rows.length) {
-    r.rows = rows.slice(s);
-    r.start = 0;
-  } else {
-    r.start = s;
-  }
-}
-
 // Halves of 30 bits fit a small integer (Smi) on every V8 build (31 bits with pointer compression).
 const TWO_30 = 2 ** 30;
 
@@ -174,13 +153,63 @@ function smallIfExact(v: number): number {
   return (v | 0) === v ? v | 0 : v;
 }
 
-/** History of one entity (card, customer). */
-class History extends EntityState implements Rows {
-  rows: number[] = [];
+/**
+ * History of one entity (card, customer): its rows in the order applied, each starting with
+ * its time, in `buf[start, end)`, a block of the engine's `RowArena` (none while empty).
+ */
+class History extends EntityState {
+  buf: Float64Array = RowArena.EMPTY;
   start = 0;
+  end = 0;
+  /** The arena block holding the rows, and its size; -1 and 0 without one. */
+  addr = -1;
+  size = 0;
 
-  trim(cutoff: number, stride: number): void {
-    trimRows(this, cutoff, stride);
+  /** Makes room for one more row of `stride` numbers and returns where to write it. */
+  append(stride: number, arena: RowArena): number {
+    const base = RowArena.offset(this.addr);
+    if (this.addr >= 0 && this.end + stride <= base + this.size) {
+      const at = this.end;
+      this.end += stride;
+      return at;
+    }
+    const live = this.end - this.start;
+    if (this.addr >= 0 && (live + stride) * 2 <= this.size) {
+      // Mostly trimmed rows ahead of start: slide the live ones down instead of growing.
+      this.buf.copyWithin(base, this.start, this.end);
+    } else {
+      const addr = arena.alloc(live + stride);
+      const buf = arena.chunk(addr);
+      const at = RowArena.offset(addr);
+      if (live > 0) buf.set(this.buf.subarray(this.start, this.end), at);
+      this.release(arena);
+      this.addr = addr;
+      this.size = RowArena.blockSize(live + stride);
+      this.buf = buf;
+    }
+    this.start = RowArena.offset(this.addr);
+    this.end = this.start + live + stride;
+    return this.end - stride;
+  }
+
+  /** Drops rows from the head while their time is ≤ cutoff; gives the block back once empty. */
+  trim(cutoff: number, stride: number, arena: RowArena): void {
+    const buf = this.buf;
+    let s = this.start;
+    const end = this.end;
+    while (s < end && buf[s]! <= cutoff) s += stride;
+    if (s >= end) this.release(arena);
+    else this.start = s;
+  }
+
+  /** Gives the block back (eviction, or no rows left). */
+  release(arena: RowArena): void {
+    if (this.addr >= 0) arena.release(this.addr, this.size);
+    this.addr = -1;
+    this.size = 0;
+    this.buf = RowArena.EMPTY;
+    this.start = 0;
+    this.end = 0;
   }
 }
 
@@ -540,6 +569,8 @@ export class FeatureEngine {
   private readonly tables = [new RiskTable(), new RiskTable(), new RiskTable(), new RiskTable()];
   /** The single rows of devices and IPs seen once (RiskState.slot). */
   private readonly pool = new RowPool(LINK_STRIDE);
+  /** The row histories of cards and customers (History.buf). */
+  private readonly arena = new RowArena();
   /** transaction_id → labeled_at, for labels that arrived before their transaction. */
   private readonly pending = new Map<string, number>();
   /**
@@ -751,14 +782,14 @@ export class FeatureEngine {
     // their cache misses overlap here instead of coming one after another in each
     // computation below (the engine waits on memory more than it computes).
     this.warm =
-      newest(card.rows, CARD_STRIDE) +
-      newest(customer.rows, CUSTOMER_STRIDE) +
+      newestRow(card, CARD_STRIDE) +
+      newestRow(customer, CUSTOMER_STRIDE) +
       newest(merchant.tl, TIMELINE_STRIDE) +
       newest(category.tl, TIMELINE_STRIDE) +
       newest(device.tl, LINK_STRIDE) +
       newest(ip.tl, LINK_STRIDE) +
-      at(card.rows, card.start) +
-      at(customer.rows, customer.start) +
+      oldestRow(card) +
+      oldestRow(customer) +
       at(merchant.tl, merchant.hint2) +
       at(category.tl, category.hint2) +
       at(merchant.tl, merchant.hint1) +
@@ -774,8 +805,8 @@ export class FeatureEngine {
     x.country = country;
     x.present = cardPresent ? 1 : 0;
 
-    const replay = computeCard(x, card.rows, card.start, card.rows.length, out);
-    computeCustomer(x, customer.rows, customer.start, customer.rows.length, out);
+    const replay = computeCard(x, card.buf, card.start, card.end, out);
+    computeCustomer(x, customer.buf, customer.start, customer.end, out);
     const counts = this.riskCounts;
     countRisk(merchant, merchant.tl, x, TIMELINE_STRIDE, counts, 0);
     countRisk(category, category.tl, x, TIMELINE_STRIDE, counts, 6);
@@ -794,11 +825,15 @@ export class FeatureEngine {
     // a newer one still needs; anything it could trim is older than every live window.
     if (x.time < this.s.watermark - L) this.s.lateEvents++;
     if (x.time > this.s.watermark) this.s.watermark = x.time;
-    writeCardRow(x, card.rows);
-    card.trim(x.time - CARD_HISTORY_MS - L, CARD_STRIDE);
+    const arena = this.arena;
+    // (append first: it may move the rows to a new block, so read buf after it.)
+    const cardAt = card.append(CARD_STRIDE, arena);
+    writeCardRow(x, card.buf, cardAt);
+    card.trim(x.time - CARD_HISTORY_MS - L, CARD_STRIDE, arena);
     if (x.time > card.latest) card.latest = x.time;
-    writeCustomerRow(x, customer.rows);
-    customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE);
+    const customerAt = customer.append(CUSTOMER_STRIDE, arena);
+    writeCustomerRow(x, customer.buf, customerAt);
+    customer.trim(x.time - CUSTOMER_HISTORY_MS - L, CUSTOMER_STRIDE, arena);
     if (x.time > customer.latest) customer.latest = x.time;
     const riskCutoff = x.time - RISK_HISTORY_MS - L;
     const pool = this.pool;
@@ -886,14 +921,14 @@ export class FeatureEngine {
     this.sinceSweep = 0;
     const wm = this.s.watermark;
     const L = this.allowedLatenessMs;
-    evictIdle(this.cards, wm - CARD_HISTORY_MS - L);
-    evictIdle(this.customers, wm - CUSTOMER_HISTORY_MS - L);
+    evictIdleHistory(this.cards, wm - CARD_HISTORY_MS - L, this.arena);
+    evictIdleHistory(this.customers, wm - CUSTOMER_HISTORY_MS - L, this.arena);
     for (let k = 0; k < 4; k++)
       evictIdleRisk(this.risk[k]!, this.tables[k]!, wm - RISK_HISTORY_MS - L, this.pool);
     // Keyed by ids: the slot is emptied (the id stays the caller's); its next transaction
     // starts from fresh state, exactly as a name seen again after eviction does.
-    evictIdleIds(this.byId[0]!, wm - CARD_HISTORY_MS - L);
-    evictIdleIds(this.byId[1]!, wm - CUSTOMER_HISTORY_MS - L);
+    evictIdleHistoryIds(this.byId[0]! as (History | undefined)[], wm - CARD_HISTORY_MS - L, this.arena);
+    evictIdleHistoryIds(this.byId[1]! as (History | undefined)[], wm - CUSTOMER_HISTORY_MS - L, this.arena);
     for (let k = 2; k < 6; k++)
       evictIdleRiskIds(
         this.byId[k]! as (RiskState | undefined)[],
@@ -939,6 +974,16 @@ function at(rows: number[], i: number): number {
   return i < rows.length ? rows[i]! : 0;
 }
 
+/** The time of a history's newest row, or 0. */
+function newestRow(h: History, stride: number): number {
+  return h.end > h.start ? h.buf[h.end - stride]! : 0;
+}
+
+/** The time of a history's oldest live row, or 0. */
+function oldestRow(h: History): number {
+  return h.end > h.start ? h.buf[h.start]! : 0;
+}
+
 function applyRisk(r: RiskState, x: TxPoint, cutoff: number, stride: number, pool: RowPool): void {
   r.insert(x, stride, pool);
   r.trim(cutoff, stride);
@@ -967,11 +1012,14 @@ function getRisk(map: Map<string, RiskState>, table: RiskTable, key: string): Ri
   return v;
 }
 
-function evictIdle(map: Map<string, { latest: number }>, cutoff: number): void {
+function evictIdleHistory(map: Map<string, History>, cutoff: number, arena: RowArena): void {
   // forEach, not for…of: the iterator's [key, value] entry per entity (a million at a sweep)
   // outlived the scavenges during the sweep and was promoted.
   map.forEach((v, k) => {
-    if (v.latest <= cutoff) map.delete(k);
+    if (v.latest <= cutoff) {
+      v.release(arena);
+      map.delete(k);
+    }
   });
 }
 
@@ -1011,10 +1059,13 @@ function entityHash(hashes: number[], id: number): number {
   return h;
 }
 
-function evictIdleIds(states: (History | RiskState | undefined)[], cutoff: number): void {
+function evictIdleHistoryIds(states: (History | undefined)[], cutoff: number, arena: RowArena): void {
   for (let id = 0; id < states.length; id++) {
     const v = states[id];
-    if (v !== undefined && v.latest <= cutoff) states[id] = undefined;
+    if (v !== undefined && v.latest <= cutoff) {
+      v.release(arena);
+      states[id] = undefined;
+    }
   }
 }
 

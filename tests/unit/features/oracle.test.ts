@@ -137,6 +137,31 @@ function oracle(history: readonly Transaction[], labels: readonly Label[]): Floa
   return out;
 }
 
+/** Runs the engine over the history and fails on the first feature that differs from the oracle. */
+function expectOracleAgreement(transactions: readonly Transaction[], labels: readonly Label[]) {
+  const expected = oracle(transactions, labels);
+  const engine = new FeatureEngine({ pendingLabelCapacity: Infinity });
+  for (const l of labels) engine.addLabel(l.transaction_id, l.is_fraud, Date.parse(l.labeled_at));
+  let compared = 0;
+  let nonTrivial = 0;
+  transactions.forEach((tx, i) => {
+    const got = engine.enrich(tx);
+    const want = expected[i]!;
+    for (let k = 0; k < FEATURE_COUNT; k++) {
+      const a = got[k]!;
+      const b = want[k]!;
+      const ok = Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+      if (!ok) throw new Error(`${tx.transaction_id} (#${i}) ${FEATURE_NAMES[k]}: engine ${a}, oracle ${b}`);
+      compared++;
+      if (b !== 0 && !Number.isNaN(b)) nonTrivial++;
+    }
+  });
+  expect(compared).toBe(transactions.length * FEATURE_COUNT);
+  // The history must exercise the features, not compare zeros.
+  expect(nonTrivial / compared).toBeGreaterThan(0.3);
+  return expected;
+}
+
 describe('feature engine against a naive oracle of the definitions', () => {
   it('agrees on every feature of every transaction (dense history, bursts, ties, out-of-order, labels)', () => {
     const { transactions, labels } = makeHistory({
@@ -146,31 +171,18 @@ describe('feature engine against a naive oracle of the definitions', () => {
       days: 40,
       fraudRate: 0.08,
     });
-    const expected = oracle(transactions, labels);
-    const engine = new FeatureEngine({ pendingLabelCapacity: Infinity });
-    for (const l of labels) engine.addLabel(l.transaction_id, l.is_fraud, Date.parse(l.labeled_at));
-    let compared = 0;
-    let nonTrivial = 0;
-    transactions.forEach((tx, i) => {
-      const got = engine.enrich(tx);
-      const want = expected[i]!;
-      for (let k = 0; k < FEATURE_COUNT; k++) {
-        const a = got[k]!;
-        const b = want[k]!;
-        const ok = Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-        if (!ok)
-          throw new Error(`${tx.transaction_id} (#${i}) ${FEATURE_NAMES[k]}: engine ${a}, oracle ${b}`);
-        compared++;
-        if (b !== 0 && !Number.isNaN(b)) nonTrivial++;
-      }
-    });
-    expect(compared).toBe(1500 * FEATURE_COUNT);
-    // The history must exercise the features, not compare zeros.
-    expect(nonTrivial / compared).toBeGreaterThan(0.3);
+    const expected = expectOracleAgreement(transactions, labels);
     for (const name of FEATURE_NAMES) {
       const k = featureIndex(name);
       const nonZero = expected.some((v) => v[k]! !== 0 && !Number.isNaN(v[k]!));
       if (!nonZero) throw new Error(`fixture never exercises ${name}`);
     }
+  });
+
+  it('agrees over histories far longer than a card keeps (rows trimmed, slid down and moved to larger blocks)', () => {
+    // Four cards over 400 days: each card's rows are trimmed at its history horizon all along,
+    // so its block fills with trimmed rows (slid down) as well as growing in bursts.
+    const { transactions, labels } = makeHistory({ count: 1600, seed: 23, cards: 4, days: 400 });
+    expectOracleAgreement(transactions, labels);
   });
 });
