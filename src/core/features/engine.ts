@@ -161,33 +161,39 @@ class History extends EntityState {
   buf: Float64Array = RowArena.EMPTY;
   start = 0;
   end = 0;
+  /** Where the block ends in `buf`: rows fit while end + stride ≤ limit (0 without a block). */
+  limit = 0;
   /** The arena block holding the rows, and its size; -1 and 0 without one. */
   addr = -1;
   size = 0;
 
   /** Makes room for one more row of `stride` numbers and returns where to write it. */
   append(stride: number, arena: RowArena): number {
-    const base = RowArena.offset(this.addr);
-    if (this.addr >= 0 && this.end + stride <= base + this.size) {
-      const at = this.end;
-      this.end += stride;
+    const at = this.end;
+    if (at + stride <= this.limit) {
+      this.end = at + stride;
       return at;
     }
+    return this.move(stride, arena);
+  }
+
+  /** The block is full: slide the live rows down, or move them to a block twice the size. */
+  private move(stride: number, arena: RowArena): number {
     const live = this.end - this.start;
     if (this.addr >= 0 && (live + stride) * 2 <= this.size) {
       // Mostly trimmed rows ahead of start: slide the live ones down instead of growing.
-      this.buf.copyWithin(base, this.start, this.end);
+      this.buf.copyWithin(RowArena.offset(this.addr), this.start, this.end);
     } else {
       const addr = arena.alloc(live + stride);
       const buf = arena.chunk(addr);
-      const at = RowArena.offset(addr);
-      if (live > 0) buf.set(this.buf.subarray(this.start, this.end), at);
+      if (live > 0) buf.set(this.buf.subarray(this.start, this.end), RowArena.offset(addr));
       this.release(arena);
       this.addr = addr;
       this.size = RowArena.blockSize(live + stride);
       this.buf = buf;
     }
     this.start = RowArena.offset(this.addr);
+    this.limit = this.start + this.size;
     this.end = this.start + live + stride;
     return this.end - stride;
   }
@@ -210,6 +216,7 @@ class History extends EntityState {
     this.buf = RowArena.EMPTY;
     this.start = 0;
     this.end = 0;
+    this.limit = 0;
   }
 }
 
