@@ -25,7 +25,14 @@ const FRAUD = 2;
 const OVERFLOW = 0xffff;
 /** Distinct values interned per column; more (a stream abusing free text) go to the overflow map. */
 const MAX_INTERNED = 4096;
-const FIRST_CAPACITY = 1024;
+/**
+ * Slots per chunk of every column. Columns grow a chunk at a time and never copy: doubling a
+ * typed array left the old one (21 MB at 262,144 transactions) for a major GC, and V8 starts
+ * one whenever external memory jumps like that (docs/benchmarks.md, Pipeline).
+ */
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
 
 /**
  * A low-cardinality string per slot (currency, status): a 16-bit code into a table of distinct
@@ -33,7 +40,7 @@ const FIRST_CAPACITY = 1024;
  * map and dropped with their slot, so odd input cannot make the table grow without end.
  */
 class StringColumn {
-  codes = new Uint16Array(0);
+  private readonly codes: Uint16Array[] = [];
   private readonly index = new Map<string, number>();
   private readonly values: string[] = [];
   private readonly overflow = new Map<number, string>();
@@ -41,22 +48,29 @@ class StringColumn {
   private last: string | undefined;
   private lastCode = 0;
 
-  grow(capacity: number): void {
-    const codes = new Uint16Array(capacity);
-    codes.set(this.codes);
-    this.codes = codes;
+  /** One more chunk of slots. */
+  grow(): void {
+    this.codes.push(new Uint16Array(CHUNK));
+  }
+
+  private code(slot: number): number {
+    return this.codes[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
+  }
+
+  private setCode(slot: number, code: number): void {
+    this.codes[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = code;
   }
 
   set(slot: number, value: string): void {
-    if (this.codes[slot] === OVERFLOW) this.overflow.delete(slot);
+    if (this.code(slot) === OVERFLOW) this.overflow.delete(slot);
     if (value === this.last) {
-      this.codes[slot] = this.lastCode;
+      this.setCode(slot, this.lastCode);
       return;
     }
     let code = this.index.get(value);
     if (code === undefined) {
       if (this.values.length >= MAX_INTERNED) {
-        this.codes[slot] = OVERFLOW;
+        this.setCode(slot, OVERFLOW);
         this.overflow.set(slot, value);
         return;
       }
@@ -66,17 +80,17 @@ class StringColumn {
     }
     this.last = value;
     this.lastCode = code;
-    this.codes[slot] = code;
+    this.setCode(slot, code);
   }
 
   get(slot: number): string {
-    const code = this.codes[slot] as number;
+    const code = this.code(slot);
     return code === OVERFLOW ? (this.overflow.get(slot) as string) : (this.values[code] as string);
   }
 
   clear(slot: number): void {
-    if (this.codes[slot] === OVERFLOW) this.overflow.delete(slot);
-    this.codes[slot] = 0;
+    if (this.code(slot) === OVERFLOW) this.overflow.delete(slot);
+    this.setCode(slot, 0);
   }
 }
 
@@ -86,15 +100,16 @@ export class TransactionStore {
    * store is full, then in slot n mod max (see `slotOfSeq`).
    */
   private readonly ids = new IdQueue();
-  // Node indexes (see IdentityNode.index); meaningful once the slot has its row.
-  private cards = new Int32Array(0);
-  private customers = new Int32Array(0);
-  private devices = new Int32Array(0);
-  private ips = new Int32Array(0);
-  private merchants = new Int32Array(0);
-  private times = new Float64Array(0);
-  private amounts = new Float64Array(0);
-  private flags = new Uint8Array(0);
+  // Node indexes (see IdentityNode.index); meaningful once the slot has its row. Each column is
+  // a list of CHUNK-slot chunks: slot s is at [s >>> CHUNK_BITS][s & CHUNK_MASK].
+  private readonly cards: Int32Array[] = [];
+  private readonly customers: Int32Array[] = [];
+  private readonly devices: Int32Array[] = [];
+  private readonly ips: Int32Array[] = [];
+  private readonly merchants: Int32Array[] = [];
+  private readonly times: Float64Array[] = [];
+  private readonly amounts: Float64Array[] = [];
+  private readonly flags: Uint8Array[] = [];
   private readonly currencies = new StringColumn();
   private readonly statuses = new StringColumn();
   private capacity = 0;
@@ -141,7 +156,7 @@ export class TransactionStore {
     }
     const slot = this.slotOfSeq(this.ids.add(id));
     // Without HAS_ROW the other columns are never read: a reused slot's old numbers may stay.
-    this.flags[slot] = 0;
+    this.flags[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = 0;
     this.currencies.clear(slot);
     this.statuses.clear(slot);
     return slot;
@@ -160,53 +175,55 @@ export class TransactionStore {
     currency: string,
     status: string,
   ): void {
-    this.cards[slot] = card;
-    this.customers[slot] = customer;
-    this.devices[slot] = device;
-    this.ips[slot] = ip;
-    this.merchants[slot] = merchant;
-    this.times[slot] = ts;
-    this.amounts[slot] = amount;
+    const c = slot >>> CHUNK_BITS;
+    const i = slot & CHUNK_MASK;
+    this.cards[c]![i] = card;
+    this.customers[c]![i] = customer;
+    this.devices[c]![i] = device;
+    this.ips[c]![i] = ip;
+    this.merchants[c]![i] = merchant;
+    this.times[c]![i] = ts;
+    this.amounts[c]![i] = amount;
     this.currencies.set(slot, currency);
     this.statuses.set(slot, status);
-    this.flags[slot] = (this.flags[slot] as number) | HAS_ROW;
+    this.flags[c]![i] = this.flags[c]![i]! | HAS_ROW;
   }
 
   /** Whether the slot's transaction has arrived (a label alone leaves it without a row). */
   hasRow(slot: number): boolean {
-    return ((this.flags[slot] as number) & HAS_ROW) !== 0;
+    return (this.flags[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]! & HAS_ROW) !== 0;
   }
 
   /** Whether the slot's transaction is labelled fraud (a later "not fraud" label does not clear it). */
   isFraud(slot: number): boolean {
-    return ((this.flags[slot] as number) & FRAUD) !== 0;
+    return (this.flags[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]! & FRAUD) !== 0;
   }
 
   markFraud(slot: number): void {
-    this.flags[slot] = (this.flags[slot] as number) | FRAUD;
+    this.flags[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]! |= FRAUD;
   }
 
   card(slot: number): number {
-    return this.cards[slot] as number;
+    return this.cards[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   customer(slot: number): number {
-    return this.customers[slot] as number;
+    return this.customers[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   device(slot: number): number {
-    return this.devices[slot] as number;
+    return this.devices[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   ip(slot: number): number {
-    return this.ips[slot] as number;
+    return this.ips[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   merchant(slot: number): number {
-    return this.merchants[slot] as number;
+    return this.merchants[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   /** Event time, epoch ms. */
   ts(slot: number): number {
-    return this.times[slot] as number;
+    return this.times[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   amount(slot: number): number {
-    return this.amounts[slot] as number;
+    return this.amounts[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
   currency(slot: number): string {
     return this.currencies.get(slot);
@@ -222,29 +239,16 @@ export class TransactionStore {
 
   // Only while not full, so nothing is forgotten yet and slots 0..n-1 keep their places.
   private grow(): void {
-    const capacity = Math.min(this.max, Math.max(FIRST_CAPACITY, this.capacity * 2));
-    const int32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const float64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.cards = int32(this.cards);
-    this.customers = int32(this.customers);
-    this.devices = int32(this.devices);
-    this.ips = int32(this.ips);
-    this.merchants = int32(this.merchants);
-    this.times = float64(this.times);
-    this.amounts = float64(this.amounts);
-    const flags = new Uint8Array(capacity);
-    flags.set(this.flags);
-    this.flags = flags;
-    this.currencies.grow(capacity);
-    this.statuses.grow(capacity);
-    this.capacity = capacity;
+    this.cards.push(new Int32Array(CHUNK));
+    this.customers.push(new Int32Array(CHUNK));
+    this.devices.push(new Int32Array(CHUNK));
+    this.ips.push(new Int32Array(CHUNK));
+    this.merchants.push(new Int32Array(CHUNK));
+    this.times.push(new Float64Array(CHUNK));
+    this.amounts.push(new Float64Array(CHUNK));
+    this.flags.push(new Uint8Array(CHUNK));
+    this.currencies.grow();
+    this.statuses.grow();
+    this.capacity = Math.min(this.max, this.capacity + CHUNK);
   }
 }

@@ -224,3 +224,47 @@ describe('TransactionStore', () => {
     );
   });
 });
+
+describe('the columns, across chunk boundaries', () => {
+  it('keep every field of every slot across several chunks, and the ring wraps at a bound that is not a chunk multiple', () => {
+    const max = 40_000; // two full chunks of 16,384 and part of a third
+    const store = new TransactionStore(max);
+    const total = 100_000;
+    for (let n = 0; n < total; n++) {
+      const slot = store.remember(`t${n}`);
+      store.fill(
+        slot,
+        n,
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4,
+        T0 + n,
+        n / 4,
+        n % 2 === 0 ? 'BRL' : 'USD',
+        `s${n % 3}`,
+      );
+      if (n % 7 === 0) store.markFraud(slot);
+    }
+    expect(store.size).toBe(max);
+    expect(store.has(`t${total - max - 1}`)).toBe(false);
+    for (let n = total - max; n < total; n++) {
+      const slot = store.slotOf(`t${n}`);
+      expect(slot).toBeGreaterThanOrEqual(0);
+      expect(slot).toBeLessThan(max);
+      expect(store.hasRow(slot)).toBe(true);
+      expect([
+        store.card(slot),
+        store.customer(slot),
+        store.device(slot),
+        store.ip(slot),
+        store.merchant(slot),
+      ]).toEqual([n, n + 1, n + 2, n + 3, n + 4]);
+      expect(store.ts(slot)).toBe(T0 + n);
+      expect(store.amount(slot)).toBe(n / 4);
+      expect(store.currency(slot)).toBe(n % 2 === 0 ? 'BRL' : 'USD');
+      expect(store.status(slot)).toBe(`s${n % 3}`);
+      expect(store.isFraud(slot)).toBe(n % 7 === 0);
+    }
+  });
+});
