@@ -65,8 +65,8 @@ export class RowArena {
     const reused = this.free[cls]!.pop();
     if (reused !== undefined) return reused;
     if (this.top + size > CHUNK) {
-      // The rest of the current chunk goes to the free lists, largest blocks first, so no
-      // space is lost and each piece stays aligned to its size.
+      // The rest of the current chunk goes to the free lists, cut into the largest pieces that
+      // stay aligned to their size, so no space is lost.
       this.spill();
       this.current = this.newChunk(CHUNK);
       this.top = 0;

@@ -184,12 +184,14 @@ class History extends EntityState {
       // Mostly trimmed rows ahead of start: slide the live ones down instead of growing.
       this.buf.copyWithin(RowArena.offset(this.addr), this.start, this.end);
     } else {
-      const addr = arena.alloc(live + stride);
+      // More than half live: twice the block (a same-size block would fill again at once).
+      const want = Math.max(live + stride, this.size * 2);
+      const addr = arena.alloc(want);
       const buf = arena.chunk(addr);
       if (live > 0) buf.set(this.buf.subarray(this.start, this.end), RowArena.offset(addr));
       this.release(arena);
       this.addr = addr;
-      this.size = RowArena.blockSize(live + stride);
+      this.size = RowArena.blockSize(want);
       this.buf = buf;
     }
     this.start = RowArena.offset(this.addr);
