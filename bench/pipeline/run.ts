@@ -247,6 +247,14 @@ interface PhaseSamples {
 /** The "target p99" line of the latency-over-time chart, ms. */
 export const TARGET_P99_MS = 50;
 
+/** A chart file's time stamp: the start time, to the second, without colons (2026-11-27T221500Z). */
+export function chartStamp(startedAt: Date): string {
+  return startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '');
+}
+
 /**
  * Writes the charts of a run to `dir` as `<mode>-<start time>-<chart>.svg` and returns their
  * paths: each phase's latency histogram, and the sustained phase's p50, p99 and max latency per
@@ -258,10 +266,7 @@ async function writeCharts(
   o: PipelineBenchOptions,
   s: PhaseSamples,
 ): Promise<string[]> {
-  const stamp = startedAt
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '');
+  const stamp = chartStamp(startedAt);
   const sustainedTitle = `${o.mode} pipeline, sustained ${o.rate} tx/s for ${o.seconds} s`;
   // Send times in s since the phase start. The last records leave on the offer loop's next tick,
   // a few ms after the nominal end (and embedded send times are estimated a little late): left

@@ -49,7 +49,7 @@ const command: Command = {
       throw new FraudError('FRAUD_USAGE', '--mode must be embedded or kafka');
     const { join, resolve } = await import('node:path');
     const svgDir = resolve(values.svg ?? `${process.env['FRAUD_ROOT'] ?? process.cwd()}/.data/bench`);
-    const { runPipelineBench } = await import('../../../bench/pipeline/run.ts');
+    const { chartStamp, runPipelineBench } = await import('../../../bench/pipeline/run.ts');
     const repeat = numberFlag('repeat', values.repeat, 1);
     if (!Number.isInteger(repeat) || repeat < 1)
       throw new FraudError('FRAUD_USAGE', '--repeat must be a whole number of runs, at least 1');
@@ -89,11 +89,7 @@ const command: Command = {
     const { seriesChart, summariseSeries } = await import('../../../bench/pipeline/series.ts');
     const series = summariseSeries(results);
     const { mkdir, writeFile } = await import('node:fs/promises');
-    const stamp = startedAt
-      .toISOString()
-      .replace(/\.\d+Z$/, 'Z')
-      .replace(/:/g, '');
-    const chart = join(svgDir, `${mode}-${stamp}-series.svg`);
+    const chart = join(svgDir, `${mode}-${chartStamp(startedAt)}-series.svg`);
     await mkdir(svgDir, { recursive: true });
     await writeFile(chart, seriesChart(series));
     process.stdout.write(`${JSON.stringify({ ...series, chart }, null, 2)}\n`);

@@ -41,8 +41,8 @@ export function murmur2(bytes: Uint8Array, start = 0, end = bytes.length): numbe
 }
 
 /** The non-negative hash a key's partition is taken from (Java's `Utils.toPositive`). */
-export function keyHash(key: Uint8Array): number {
-  return murmur2(key) & 0x7fffffff;
+export function keyHash(key: Uint8Array, start = 0, end = key.length): number {
+  return murmur2(key, start, end) & 0x7fffffff;
 }
 
 /** The partition of a keyed record among `partitions`. */
@@ -58,5 +58,5 @@ export function stringKeyPartition(key: string, partitions: number): number {
   // UTF-8 takes at most 3 bytes per UTF-16 unit.
   if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
   const { written } = encoder.encodeInto(key, scratch);
-  return (murmur2(scratch, 0, written) & 0x7fffffff) % partitions;
+  return keyHash(scratch, 0, written) % partitions;
 }
