@@ -14,6 +14,8 @@
  * (rehash) one at a time, so no single call moves every id.
  */
 
+import { stateFloat64, stateInt32, stateUint16 } from './state-arrays.ts';
+
 /** Sequence numbers per chunk of per-id columns. */
 const SEQ_BITS = 13;
 const SEQ_CHUNK = 1 << SEQ_BITS;
@@ -28,14 +30,14 @@ const FIRST_PART_CAPACITY = 256;
 /** Per-id columns for SEQ_CHUNK consecutive sequence numbers. */
 class SeqChunk {
   /** Absolute position of the id's first code unit (arena chunk number × ARENA_UNITS + offset). */
-  readonly at = new Float64Array(SEQ_CHUNK);
-  readonly length = new Uint16Array(SEQ_CHUNK);
-  readonly hash = new Int32Array(SEQ_CHUNK);
+  readonly at = stateFloat64(SEQ_CHUNK);
+  readonly length = stateUint16(SEQ_CHUNK);
+  readonly hash = stateInt32(SEQ_CHUNK);
 }
 
 /** One part of the hash table: cells hold sequence number + 1 (0 = empty), linear probing. */
 class Part {
-  cells = new Float64Array(FIRST_PART_CAPACITY);
+  cells = stateFloat64(FIRST_PART_CAPACITY);
   count = 0;
 }
 
@@ -99,7 +101,7 @@ export class IdQueue {
       off = 0;
     }
     if (this.arena.length === 0) this.arenaBase = chunkNo;
-    while (chunkNo - this.arenaBase >= this.arena.length) this.arena.push(new Uint16Array(ARENA_UNITS));
+    while (chunkNo - this.arenaBase >= this.arena.length) this.arena.push(stateUint16(ARENA_UNITS));
     const units = this.arena[chunkNo - this.arenaBase]!;
     for (let i = 0; i < n; i++) units[off + i] = id.charCodeAt(i);
     const at = chunkNo * ARENA_UNITS + off;
@@ -178,7 +180,7 @@ export class IdQueue {
 
   private grow(part: Part): void {
     const old = part.cells;
-    part.cells = new Float64Array(old.length * 2);
+    part.cells = stateFloat64(old.length * 2);
     for (let i = 0; i < old.length; i++) {
       const v = old[i]!;
       if (v !== 0) place(part.cells, v, this.hashAt(v - 1));

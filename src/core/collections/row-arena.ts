@@ -14,6 +14,8 @@
  * chunk index × CHUNK + offset; the caller keeps the chunk itself to read the rows.
  */
 
+import { stateFloat64 } from './state-arrays.ts';
+
 const CHUNK_BITS = 20;
 /** Numbers per chunk: 8 MiB. */
 const CHUNK = 1 << CHUNK_BITS;
@@ -104,7 +106,7 @@ export class RowArena {
   }
 
   private newChunk(size: number): number {
-    const chunk = new Float64Array(size);
+    const chunk = stateFloat64(size);
     const reuse = this.freeChunks.pop();
     if (reuse !== undefined) {
       this.chunks[reuse] = chunk;

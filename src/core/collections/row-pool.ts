@@ -10,6 +10,8 @@
  * the GC never walks. Chunks are never moved, so taking a slot never copies the pool.
  */
 
+import { stateFloat64 } from './state-arrays.ts';
+
 const SLOT_BITS = 14;
 const SLOTS_PER_CHUNK = 1 << SLOT_BITS;
 const SLOT_MASK = SLOTS_PER_CHUNK - 1;
@@ -38,7 +40,7 @@ export class RowPool {
     if (reused !== undefined) return reused;
     const slot = this.next++;
     if (slot >>> SLOT_BITS === this.chunks.length)
-      this.chunks.push(new Float64Array(SLOTS_PER_CHUNK * this.width));
+      this.chunks.push(stateFloat64(SLOTS_PER_CHUNK * this.width));
     return slot;
   }
 

@@ -1,4 +1,5 @@
 import { IdQueue } from '../collections/id-queue.ts';
+import { stateFloat64, stateUint8 } from '../collections/state-arrays.ts';
 
 /** Slots per chunk: the index grows and shrinks a chunk at a time. */
 const CHUNK_BITS = 13;
@@ -7,9 +8,9 @@ const MASK = CHUNK - 1;
 
 /** One chunk of columns: the transaction's time, its labelled flag, four entity handles. */
 class Chunk {
-  readonly times = new Float64Array(CHUNK);
-  readonly labelled = new Uint8Array(CHUNK);
-  readonly entities = new Float64Array(4 * CHUNK);
+  readonly times = stateFloat64(CHUNK);
+  readonly labelled = stateUint8(CHUNK);
+  readonly entities = stateFloat64(4 * CHUNK);
 }
 
 /**

@@ -14,6 +14,8 @@
  * relation counts, times and amounts are in one Float64Array (RelationFigures), not boxed doubles.
  * tests/unit/graph/equivalence.test.ts holds this to the earlier string-keyed implementation.
  */
+
+import { stateFloat64 } from '../collections/state-arrays.ts';
 import type { Label, Transaction } from '../contracts/index.ts';
 import {
   analyzeComponents,
@@ -58,14 +60,14 @@ const FIGURES = 4;
  * Relations are never removed, so offsets never move.
  */
 class RelationFigures {
-  data = new Float64Array(4 * 1024);
+  data = stateFloat64(4 * 1024);
   private size = 0;
 
   /** A new relation first seen at `ts`, not yet counted; returns its offset. */
   add(ts: number): number {
     const o = this.size;
     if (o + FIGURES > this.data.length) {
-      const data = new Float64Array(this.data.length * 2);
+      const data = stateFloat64(this.data.length * 2);
       data.set(this.data);
       this.data = data;
     }

@@ -1,4 +1,5 @@
 import { IdQueue } from '../collections/id-queue.ts';
+import { stateFloat64, stateInt32, stateUint8, stateUint16 } from '../collections/state-arrays.ts';
 
 /**
  * The transactions the in-process identity graph remembers (idempotency, labels, the case
@@ -50,7 +51,7 @@ class StringColumn {
 
   /** One more chunk of slots. */
   grow(): void {
-    this.codes.push(new Uint16Array(CHUNK));
+    this.codes.push(stateUint16(CHUNK));
   }
 
   private code(slot: number): number {
@@ -239,14 +240,14 @@ export class TransactionStore {
 
   // Only while not full, so nothing is forgotten yet and slots 0..n-1 keep their places.
   private grow(): void {
-    this.cards.push(new Int32Array(CHUNK));
-    this.customers.push(new Int32Array(CHUNK));
-    this.devices.push(new Int32Array(CHUNK));
-    this.ips.push(new Int32Array(CHUNK));
-    this.merchants.push(new Int32Array(CHUNK));
-    this.times.push(new Float64Array(CHUNK));
-    this.amounts.push(new Float64Array(CHUNK));
-    this.flags.push(new Uint8Array(CHUNK));
+    this.cards.push(stateInt32(CHUNK));
+    this.customers.push(stateInt32(CHUNK));
+    this.devices.push(stateInt32(CHUNK));
+    this.ips.push(stateInt32(CHUNK));
+    this.merchants.push(stateInt32(CHUNK));
+    this.times.push(stateFloat64(CHUNK));
+    this.amounts.push(stateFloat64(CHUNK));
+    this.flags.push(stateUint8(CHUNK));
     this.currencies.grow();
     this.statuses.grow();
     this.capacity = Math.min(this.max, this.capacity + CHUNK);
