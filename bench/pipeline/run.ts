@@ -73,8 +73,9 @@ export interface PipelineBenchResult {
      * Kafka mode: the processor's garbage-collection pauses during the phase, from its own
      * `/metrics` (prom-client's GC histogram): how many, their total, and how many exceeded
      * 10 ms and 100 ms. A pause stops every record in flight, so these bound the tail.
+     * `major` counts the full mark-compacts among them, the pauses the 60-s tail is made of.
      */
-    processor_gc?: { pauses: number; total_ms: number; over_10ms: number; over_100ms: number };
+    processor_gc?: { pauses: number; total_ms: number; over_10ms: number; over_100ms: number; major: number };
   };
   /** Paths of the charts written to `svgDir`. */
   readonly charts?: string[];
@@ -86,28 +87,32 @@ interface GcCounters {
   sumSeconds: number;
   le10ms: number;
   le100ms: number;
+  major: number;
 }
 
-function gcCounters(metrics: string): GcCounters {
-  const c: GcCounters = { count: 0, sumSeconds: 0, le10ms: 0, le100ms: 0 };
+export function gcCounters(metrics: string): GcCounters {
+  const c: GcCounters = { count: 0, sumSeconds: 0, le10ms: 0, le100ms: 0, major: 0 };
   for (const line of metrics.split('\n')) {
     if (!line.startsWith('fraud_nodejs_gc_duration_seconds')) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (line.startsWith('fraud_nodejs_gc_duration_seconds_count')) c.count += value;
-    else if (line.startsWith('fraud_nodejs_gc_duration_seconds_sum')) c.sumSeconds += value;
+    if (line.startsWith('fraud_nodejs_gc_duration_seconds_count')) {
+      c.count += value;
+      if (line.includes('kind="major"')) c.major += value;
+    } else if (line.startsWith('fraud_nodejs_gc_duration_seconds_sum')) c.sumSeconds += value;
     else if (line.includes('le="0.01"')) c.le10ms += value;
     else if (line.includes('le="0.1"')) c.le100ms += value;
   }
   return c;
 }
 
-function gcDelta(before: GcCounters, after: GcCounters) {
+export function gcDelta(before: GcCounters, after: GcCounters) {
   const pauses = after.count - before.count;
   return {
     pauses,
     total_ms: round((after.sumSeconds - before.sumSeconds) * 1000, 1),
     over_10ms: pauses - (after.le10ms - before.le10ms),
     over_100ms: pauses - (after.le100ms - before.le100ms),
+    major: after.major - before.major,
   };
 }
 
