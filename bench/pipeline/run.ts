@@ -11,6 +11,7 @@
  * With `svgDir`, it also writes charts (SVG): each phase's latency histogram and the sustained
  * phase's latency over time.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -24,6 +25,7 @@ import type { EventBus, OutgoingMessage } from '../../src/ports/index.ts';
 import { createSimulator, transactionJson } from '../../src/services/ingestor/index.ts';
 import { StreamProcessor } from '../../src/services/processor/index.ts';
 import { Samples, type Summary, summarize } from '../../src/services/telemetry/index.ts';
+import { type HostProbe, probeHost } from '../support/host-probe.ts';
 import { bucketPercentiles, latencyHistogram, lineChart } from '../support/svg-charts.ts';
 
 export interface PipelineBenchOptions {
@@ -49,7 +51,8 @@ export interface PipelineBenchOptions {
 
 export interface PipelineBenchResult {
   readonly mode: 'embedded' | 'kafka';
-  readonly machine: { cpus: number; cpu_model: string; node: string; platform: string };
+  /** `probe`: the host's speed at the run (`bench/support/host-probe.ts`), to compare hosts. */
+  readonly machine: { cpus: number; cpu_model: string; node: string; platform: string; probe?: HostProbe };
   readonly pipeline: { features: string; model: string; rules: string; graph: string; partitions: number };
   /** `cpu_ms_per_tx`: this process's CPU time per transaction (embedded: the whole pipeline). */
   readonly saturation: {
@@ -232,9 +235,14 @@ function machine() {
 
 export async function runPipelineBench(o: PipelineBenchOptions): Promise<PipelineBenchResult> {
   const startedAt = new Date();
-  const { result, samples } = await (o.mode === 'embedded' ? embedded(o) : kafka(o));
+  const probe = await probeHost();
+  o.progress?.(
+    `host probe: the feature engine took ${probe.feature_cpu_us_per_tx} µs of CPU per transaction (runs ${probe.runs_us.join(', ')})`,
+  );
+  const run = await (o.mode === 'embedded' ? embedded(o) : kafka(o));
+  const result = { ...run.result, machine: { ...run.result.machine, probe } };
   if (o.svgDir === undefined) return result;
-  return { ...result, charts: await writeCharts(o.svgDir, startedAt, o, samples) };
+  return { ...result, charts: await writeCharts(o.svgDir, startedAt, o, run.samples) };
 }
 
 /**

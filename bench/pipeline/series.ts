@@ -25,6 +25,8 @@ export interface PipelineSeriesResult {
       readonly p99_ms: Spread;
       readonly max_ms: Spread;
     };
+    /** The host probe's figure across the runs, when every run has one (`host-probe.ts`). */
+    readonly host_probe_us_per_tx?: Spread;
     readonly p99_target_ms: number;
     /** Runs whose sustained-phase p99 was at or under the target. */
     readonly runs_meeting_p99_target: number;
@@ -46,6 +48,7 @@ export function spread(values: readonly number[]): Spread {
 export function summariseSeries(results: readonly PipelineBenchResult[]): PipelineSeriesResult {
   if (results.length === 0) throw new Error('a series needs at least one run');
   const lat = results.map((r) => r.sustained.latency_ms);
+  const probes = results.map((r) => r.machine.probe?.feature_cpu_us_per_tx);
   return {
     mode: results[0]!.mode,
     runs: results.length,
@@ -57,6 +60,7 @@ export function summariseSeries(results: readonly PipelineBenchResult[]): Pipeli
         p99_ms: spread(lat.map((l) => l.p99)),
         max_ms: spread(lat.map((l) => l.max)),
       },
+      ...(probes.every((p) => p !== undefined) ? { host_probe_us_per_tx: spread(probes) } : {}),
       p99_target_ms: TARGET_P99_MS,
       runs_meeting_p99_target: lat.filter((l) => l.p99 <= TARGET_P99_MS).length,
     },

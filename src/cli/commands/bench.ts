@@ -98,6 +98,9 @@ const command: Command = {
       `bench ${mode}: ${repeat} runs: saturation median ${m.saturation_tx_s.median} tx/s ` +
         `(${m.saturation_tx_s.min}-${m.saturation_tx_s.max}); sustained p99 median ${m.sustained.p99_ms.median} ms ` +
         `(${m.sustained.p99_ms.min}-${m.sustained.p99_ms.max}), at or under ${m.p99_target_ms} ms in ${m.runs_meeting_p99_target} of ${repeat}\n` +
+        (m.host_probe_us_per_tx
+          ? `bench: host probe median ${m.host_probe_us_per_tx.median} µs/tx (${m.host_probe_us_per_tx.min}-${m.host_probe_us_per_tx.max})\n`
+          : '') +
         `bench: chart ${chart}\n`,
     );
   },

@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineBenchResult } from '../../../bench/pipeline/run.ts';
 import { seriesChart, spread, summariseSeries } from '../../../bench/pipeline/series.ts';
 
-function run(throughput: number, p50: number, p99: number, max: number): PipelineBenchResult {
+function run(
+  throughput: number,
+  p50: number,
+  p99: number,
+  max: number,
+  probeUs?: number,
+): PipelineBenchResult {
   const latency = { count: 50_000, p50, p95: (p50 + p99) / 2, p99, max, mean: p50 };
+  const probe =
+    probeUs === undefined
+      ? {}
+      : { probe: { feature_cpu_us_per_tx: probeUs, runs_us: [probeUs], transactions: 1 } };
   return {
     mode: 'kafka',
-    machine: { cpus: 2, cpu_model: 'test', node: 'v24', platform: 'linux' },
+    machine: { cpus: 2, cpu_model: 'test', node: 'v24', platform: 'linux', ...probe },
     pipeline: { features: 'memory', model: 'm', rules: 'r', graph: 'memory', partitions: 6 },
     saturation: { count: 100_000, seconds: 6, throughput_tx_s: throughput, latency_ms: latency },
     sustained: { offered_tx_s: 5_000, achieved_tx_s: 4_998, seconds: 10, latency_ms: latency },
@@ -32,6 +42,17 @@ describe('a series of benchmark runs', () => {
     // At the target counts as met; 183 does not.
     expect(s.summary.runs_meeting_p99_target).toBe(2);
     expect(s.results).toHaveLength(3);
+  });
+
+  it("carries the host probe's median and range, and only when every run was probed", () => {
+    const probed = summariseSeries([
+      run(17_000, 5, 38, 90, 9.1),
+      run(9_000, 60, 400, 900, 19.4),
+      run(16_000, 5, 50, 84, 8.7),
+    ]);
+    expect(probed.summary.host_probe_us_per_tx).toEqual({ median: 9.1, min: 8.7, max: 19.4 });
+    const mixed = summariseSeries([run(17_000, 5, 38, 90, 9.1), run(16_000, 5, 50, 84)]);
+    expect(mixed.summary.host_probe_us_per_tx).toBeUndefined();
   });
 
   it('draws one point per run for p50, p99 and max, with the target line', () => {
