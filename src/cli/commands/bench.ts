@@ -24,6 +24,8 @@ latency p50/p95/p99 in ms, from the producer's send time to the score being prod
                and -saturation-histogram.svg; their paths are in the JSON under "charts"
 
 --mode kafka needs KAFKA_BROKERS and runs 'bin/fraud process' as a separate process.
+Each result starts with a host probe (about 3 s), under machine.probe: the feature engine's CPU
+time per transaction on a fixed simulated stream, so results from different hosts can be told apart.
 Progress and the chart paths go to stderr; figures are recorded in docs/benchmarks.md.
 `;
 
