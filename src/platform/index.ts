@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { KafkaBus, type KafkaBusOptions } from '../adapters/bus-kafka/index.ts';
+import { describeClientError, KafkaBus, type KafkaBusOptions } from '../adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../adapters/bus-memory/index.ts';
 import { MemoryFeatureStore } from '../adapters/features-memory/index.ts';
 import { createGraphSignalSource, type LabelledGraphSignalSource } from '../adapters/graph-neo4j/index.ts';
@@ -28,9 +28,17 @@ import { type Logger, PlatformMetrics } from '../services/telemetry/index.ts';
 export const EMBEDDED_RETAIN_PER_PARTITION = 20_000;
 
 /** Kafka when `KAFKA_BROKERS` is set, else the in-process bus. */
-export function createBus(config: PlatformConfig): EventBus {
+export function createBus(config: PlatformConfig, log?: Logger): EventBus {
   return config.kafkaBrokers
-    ? new KafkaBus(kafkaOptions(config))
+    ? new KafkaBus({
+        ...kafkaOptions(config),
+        // A join the broker keeps refusing for a while is worth a line per attempt, not silence.
+        onJoinRetry: (groupId, { attempt, waitMs, error }) =>
+          log?.warn(
+            { groupId, attempt, waitMs, err: describeClientError(error) },
+            'Kafka group join failed, retrying',
+          ),
+      })
     : new MemoryBus({ partitions: config.partitions, retainPerPartition: EMBEDDED_RETAIN_PER_PARTITION });
 }
 
@@ -123,7 +131,7 @@ export async function createPlatform(
   options: CreatePlatformOptions = {},
 ): Promise<Platform> {
   const log = options.logger;
-  const bus = options.bus ?? createBus(config);
+  const bus = options.bus ?? createBus(config, log);
   const metrics = new PlatformMetrics();
   const features = await createFeatureStore(config);
   const graph = options.graph ?? (await createGraphSignalSource(config));

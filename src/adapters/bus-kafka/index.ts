@@ -10,6 +10,7 @@ import type {
   Subscription,
   TopicMessages,
 } from '../../ports/index.ts';
+import { describeClientError, type JoinRetry, someError, untilJoined } from './join.ts';
 
 /** Options of the Kafka event bus. */
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -35,6 +36,13 @@ export interface KafkaBusOptions {
    * whatever the batch says, so producers may differ.
    */
   readonly compression?: KafkaCompression;
+  /**
+   * How long a new subscription keeps trying to join its group while the broker answers with
+   * retryable errors (coordinator moving or loading, broker unreachable). Default 60,000 ms.
+   */
+  readonly joinTimeoutMs?: number;
+  /** Told of each retried join (the platform logs it). */
+  readonly onJoinRetry?: (groupId: string, retry: JoinRetry) => void;
   /** SASL authentication. Default: none. */
   readonly sasl?: {
     readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -170,45 +178,19 @@ class KafkaSubscription implements Subscription {
 /** Upper bound on the bytes of one produce request (below the broker's 1 MiB default). */
 const MAX_SEND_BYTES = 512 * 1024;
 
-interface ClientError {
-  message?: string;
-  code?: string;
-  apiId?: string;
-  canRetry?: boolean;
-  errors?: unknown[];
-  cause?: unknown;
-}
-
-function innerErrors(err: unknown): unknown[] {
-  const e = err as ClientError;
-  return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])];
-}
-
-/** Flattens the client's nested AggregateErrors into one line: the innermost errors say what failed. */
-function describe(err: unknown, depth = 0): string {
-  const e = err as ClientError;
-  const inner = innerErrors(err);
-  const self = e.apiId ?? e.message ?? String(err);
-  if (depth > 4 || inner.length === 0) return self;
-  return `${self} [${inner.map((i) => describe(i, depth + 1)).join('; ')}]`;
-}
-
-function someError(err: unknown, test: (e: ClientError) => boolean, depth = 0): boolean {
-  if (err === null || typeof err !== 'object' || depth > 4) return false;
-  return test(err as ClientError) || innerErrors(err).some((i) => someError(i, test, depth + 1));
-}
-
 /** The production event bus: Apache Kafka through @platformatic/kafka (pure TypeScript client). */
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
   private readonly options: Required<
-    Omit<KafkaBusOptions, 'tls' | 'sasl' | 'sendTimeoutMs' | 'compression'>
+    Omit<KafkaBusOptions, 'tls' | 'sasl' | 'sendTimeoutMs' | 'compression' | 'joinTimeoutMs' | 'onJoinRetry'>
   > &
     KafkaBusOptions;
   private producer: Producer<Buffer, Buffer, string, string> | null = null;
   /** Where an unkeyed record goes next (the DLQ's unparseable input has no card). */
   private roundRobin = 0;
   private readonly subscriptions = new Set<Subscription>();
+  /** Bumped by close(): a join still retrying from before it gives up. */
+  private closes = 0;
 
   constructor(options: KafkaBusOptions) {
     this.options = { clientId: 'fraud', acks: -1, ...options };
@@ -297,7 +279,7 @@ export class KafkaBus implements EventBus {
       const permanent = someError(err, (e) => e.canRetry === false && e.code === 'PLT_KFK_PROTOCOL');
       throw new FraudError(
         permanent ? 'FRAUD_BUS_REJECTED' : 'FRAUD_DEPENDENCY_UNAVAILABLE',
-        `Kafka produce to '${topic}' failed: ${describe(err)}`,
+        `Kafka produce to '${topic}' failed: ${describeClientError(err)}`,
         { cause: err },
       );
     } finally {
@@ -306,6 +288,33 @@ export class KafkaBus implements EventBus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const { groupId } = options;
+    const closes = this.closes;
+    try {
+      const sub = await untilJoined(() => this.join(options, closes), {
+        timeoutMs: this.options.joinTimeoutMs ?? 60_000,
+        onRetry: (retry) => this.options.onJoinRetry?.(groupId, retry),
+      });
+      if (this.closes !== closes) {
+        await sub.close();
+        throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', 'the Kafka bus closed while the group joined');
+      }
+      this.subscriptions.add(sub);
+      return sub;
+    } catch (err) {
+      if (err instanceof FraudError) throw err;
+      throw new FraudError(
+        'FRAUD_DEPENDENCY_UNAVAILABLE',
+        `Kafka consumer group '${groupId}' could not join: ${describeClientError(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** One attempt: a fresh consumer, closed again if its join fails (it may hold connections). */
+  private async join(options: SubscribeOptions, closes: number): Promise<KafkaSubscription> {
+    if (this.closes !== closes)
+      throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', 'the Kafka bus is closed');
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       clientId: `${this.options.clientId}-${options.groupId}`,
       groupId: options.groupId,
@@ -318,14 +327,17 @@ export class KafkaBus implements EventBus {
       maxWaitTime: 50,
       highWaterMark: Math.max(1024, (options.maxBatchSize ?? 500) * 4),
     });
-    const stream = await consumer.consume({
-      topics: [...options.topics],
-      mode: 'committed',
-      fallbackMode: options.from ?? 'latest',
-    });
-    const sub = new KafkaSubscription(consumer, stream, options.maxBatchSize ?? 500);
-    this.subscriptions.add(sub);
-    return sub;
+    try {
+      const stream = await consumer.consume({
+        topics: [...options.topics],
+        mode: 'committed',
+        fallbackMode: options.from ?? 'latest',
+      });
+      return new KafkaSubscription(consumer, stream, options.maxBatchSize ?? 500);
+    } catch (err) {
+      await consumer.close(true).catch(() => {});
+      throw err;
+    }
   }
 
   async ensureTopics(
@@ -347,18 +359,25 @@ export class KafkaBus implements EventBus {
         });
       }
     } catch (err) {
-      throw new FraudError('FRAUD_DEPENDENCY_UNAVAILABLE', `Kafka topic set-up failed: ${describe(err)}`, {
-        cause: err,
-      });
+      throw new FraudError(
+        'FRAUD_DEPENDENCY_UNAVAILABLE',
+        `Kafka topic set-up failed: ${describeClientError(err)}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       await admin.close();
     }
   }
 
   async close(): Promise<void> {
+    this.closes++;
     for (const s of this.subscriptions) await s.close();
     this.subscriptions.clear();
     await this.producer?.close(true);
     this.producer = null;
   }
 }
+
+export { describeClientError, type JoinRetry } from './join.ts';

@@ -86,7 +86,7 @@ const command: Command = {
     const { createLogger } = await import('../../services/telemetry/logger.ts');
     const config = loadConfig();
     const logger = createLogger('graph-service', config.logLevel);
-    const bus = createBus(config);
+    const bus = createBus(config, logger);
     const backend = config.neo4j
       ? new (await import('../../adapters/graph-neo4j/backend.ts')).Neo4jGraph({
           uri: config.neo4j.uri,

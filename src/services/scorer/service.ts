@@ -24,7 +24,7 @@ export async function openApiPlatform(
   config: PlatformConfig,
   options: { demo: boolean; logger: Logger },
 ): Promise<ApiPlatform> {
-  const bus = createBus(config);
+  const bus = createBus(config, options.logger);
   if (bus.kind === 'kafka') await bus.ensureTopics(topicSpecs(config.partitions));
   const graph = await createGraphSignalSource(config);
   const graphBackend = await graphBackendFor(config, graph);
