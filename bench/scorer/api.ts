@@ -16,17 +16,9 @@ import { createSimulator, transactionJson } from '../../src/services/ingestor/in
 import { summarize } from '../../src/services/telemetry/index.ts';
 
 if (process.argv[2] === '--serve') {
-  const { loadConfig } = await import('../../src/config/index.ts');
-  const { createPlatform } = await import('../../src/platform/index.ts');
+  const { embeddedPlatform } = await import('../support/embedded-platform.ts');
   const { buildApiServer } = await import('../../src/services/scorer/server.ts');
-  const config = loadConfig({
-    ...process.env,
-    KAFKA_BROKERS: '',
-    DATABASE_URL: '',
-    NEO4J_URI: '',
-    REDIS_URL: '',
-  });
-  const platform = await createPlatform(config, { watch: false });
+  const platform = await embeddedPlatform();
   const app = await buildApiServer(platform);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   process.send!({

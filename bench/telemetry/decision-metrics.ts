@@ -6,24 +6,16 @@
 // Decides the simulator's stream once through the embedded platform (default rule set and
 // model), keeps the real DecisionResults, then times observeDecisions over them batch by batch
 // on a fresh registry per run. Reports the median over runs of CPU µs per decision.
-import { loadConfig } from '../../src/config/index.ts';
 import type { DecisionResult } from '../../src/services/decision-engine/index.ts';
 import { PlatformMetrics } from '../../src/services/telemetry/metrics.ts';
 import { flag, machine, median, simulate } from '../features/common.ts';
+import { embeddedPlatform } from '../support/embedded-platform.ts';
 
 const count = flag('count', 100_000);
 const batchSize = flag('batch', 256);
 const runs = flag('runs', 7);
 
-const { createPlatform } = await import('../../src/platform/index.ts');
-const config = loadConfig({
-  ...process.env,
-  KAFKA_BROKERS: '',
-  DATABASE_URL: '',
-  NEO4J_URI: '',
-  REDIS_URL: '',
-});
-const platform = await createPlatform(config, { watch: false });
+const platform = await embeddedPlatform();
 const { transactions } = simulate(count);
 const batches: DecisionResult[][] = [];
 for (let i = 0; i < transactions.length; i += batchSize) {
