@@ -529,7 +529,7 @@ async function kafka(
       const batch = await scores.next(100);
       if (batch === null) return;
       for (const r of batch) {
-        // The score's transaction_id is its first field: read it without parsing the whole score.
+        // The id, the decision time and the engine's latency: the latency and its three stages.
         const score = JSON.parse(r.value.toString('utf8')) as {
           transaction_id: string;
           decided_at: string;
