@@ -18,7 +18,7 @@ interface ClientError {
   readonly cause?: unknown;
 }
 
-export function innerErrors(err: unknown): unknown[] {
+function innerErrors(err: unknown): unknown[] {
   const e = err as ClientError;
   return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])];
 }
