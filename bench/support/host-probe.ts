@@ -9,7 +9,7 @@
  * transaction over a few runs, after one that warms the JIT, with every run so the host's
  * jitter shows too. CPU time, not wall time: a busy neighbour shows less in it.
  */
-import { enrichStream, simulate } from '../features/common.ts';
+import { enrichStream, median, simulate } from '../features/common.ts';
 
 export interface HostProbe {
   /** Median CPU microseconds per transaction of the feature engine. */
@@ -25,10 +25,9 @@ export async function probeHost(count = 30_000, runs = 5): Promise<HostProbe> {
   // One run first, not counted: it is mostly the JIT compiling the engine.
   await enrichStream(transactions, labels);
   for (let r = 0; r < runs; r++) runsUs.push((await enrichStream(transactions, labels)).cpuUs);
-  const sorted = [...runsUs].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
-    feature_cpu_us_per_tx: round(sorted[sorted.length >> 1]!),
+    feature_cpu_us_per_tx: round(median(runsUs)),
     runs_us: runsUs.map(round),
     transactions: count,
   };
