@@ -358,6 +358,7 @@ async function embedded(
     graph: platform.graph,
     maxBatchSize: o.batch,
     consumeLabels: false,
+    enrichedFeatures: config.enrichedFeatures,
     onBatch: (results, _dead, e2e) => {
       processed += results.length;
       lastAt = Date.now();

@@ -1,4 +1,5 @@
 import { FraudError } from '../core/errors/index.ts';
+import { ENRICHED_FEATURE_FORMS, type EnrichedFeatureForm } from '../core/pipeline/index.ts';
 
 /**
  * Platform configuration, read once from the environment at start-up, validated and frozen.
@@ -58,6 +59,11 @@ export interface PlatformConfig {
   readonly kafkaSecurity: KafkaSecurity;
   /** `KAFKA_COMPRESSION`: none (default) | gzip | snappy | lz4 | zstd, for every producer. */
   readonly kafkaCompression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /**
+   * `FRAUD_ENRICHED_FEATURES`: how `enriched-transactions` records carry the features, `vector`
+   * (default; catalogue order of their feature_set_version) or `named` (an object by name).
+   */
+  readonly enrichedFeatures: EnrichedFeatureForm;
   /** `REDIS_URL`. Unset: in-memory feature state. */
   readonly redisUrl: string | null;
   /** `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`. Unset: the in-process graph. */
@@ -107,6 +113,17 @@ function kafkaCompression(env: NodeJS.ProcessEnv): (typeof COMPRESSIONS)[number]
   return v as (typeof COMPRESSIONS)[number];
 }
 
+function enrichedFeatures(env: NodeJS.ProcessEnv): EnrichedFeatureForm {
+  const v = nonEmpty(env, 'FRAUD_ENRICHED_FEATURES') ?? 'vector';
+  if (!(ENRICHED_FEATURE_FORMS as readonly string[]).includes(v)) {
+    throw new FraudError(
+      'FRAUD_CONFIG_INVALID',
+      `FRAUD_ENRICHED_FEATURES must be one of ${ENRICHED_FEATURE_FORMS.join(', ')}, got '${v}'`,
+    );
+  }
+  return v as EnrichedFeatureForm;
+}
+
 function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | null {
   const v = env[name]?.trim();
   return v ? v : null;
@@ -134,6 +151,7 @@ export function loadConfig(
     kafkaClientId: nonEmpty(env, 'KAFKA_CLIENT_ID') ?? 'fraud',
     kafkaSecurity: kafkaSecurity(env),
     kafkaCompression: kafkaCompression(env),
+    enrichedFeatures: enrichedFeatures(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
     neo4j: neo4jUri
       ? Object.freeze({

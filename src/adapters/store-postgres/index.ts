@@ -13,6 +13,7 @@ import {
 } from '../../core/cases/index.ts';
 import type { Alert, EnrichedTransaction, Label, Score } from '../../core/contracts/index.ts';
 import { FraudError } from '../../core/errors/index.ts';
+import { namedFeatures } from '../../core/features/index.ts';
 import {
   checkEntry,
   type ListEntity,
@@ -275,7 +276,9 @@ export class PgStore {
       for (const e of batch.transactions ?? []) {
         byId.set(e.transaction.transaction_id, {
           ...e.transaction,
-          features: e.features,
+          // Stored by name for the case view; a vector of a feature set this build does not
+          // know is kept as recorded.
+          features: namedFeatures(e.features, e.feature_set_version) ?? e.features,
           feature_set_version: e.feature_set_version,
         });
       }

@@ -1,15 +1,29 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TransactionSchema } from './transaction.ts';
 
+const FeatureValue = Type.Union([Type.Number(), Type.Null()]);
+
 /**
  * The `enriched-transactions` topic: the original transaction, its point-in-time feature
  * vector (state before this transaction was applied) and the feature set version.
- * Missing values (e.g. no history yet) are `null`.
+ * Missing values (e.g. no history yet) are `null`. The features come in one of two forms
+ * (`FRAUD_ENRICHED_FEATURES` picks the one written): an array in the catalogue order of
+ * `feature_set_version` (the default: a quarter of the bytes), or an object by name.
  */
 export const EnrichedTransactionSchema = Type.Object(
   {
     transaction: TransactionSchema,
-    features: Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])),
+    features: Type.Union(
+      [
+        Type.Array(FeatureValue, {
+          maxItems: 4096,
+          description:
+            'Values in the catalogue order of feature_set_version (docs/feature-catalogue.md; FEATURE_NAMES in the core).',
+        }),
+        Type.Record(Type.String(), FeatureValue, { description: 'Values by feature name.' }),
+      ],
+      { description: 'Point-in-time features, as a vector in catalogue order or an object by name.' },
+    ),
     feature_set_version: Type.String(),
     enriched_at: Type.String({ format: 'date-time' }),
   },

@@ -129,14 +129,22 @@ export function quickAcceptEnriched(value: unknown): boolean {
     typeof v['feature_set_version'] !== 'string' ||
     typeof at !== 'string' ||
     parseUtcFast(at) < 0 ||
-    ownKeys(features) < 0 ||
     !quickAccept(v['transaction'])
   )
     return false;
-  const f = features as Record<string, unknown>;
-  for (const k in f) {
-    const x = f[k];
-    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) return false;
+  // Either form: a vector in catalogue order, or an object by name.
+  if (Array.isArray(features)) {
+    if (features.length > MAX_FEATURES) return false;
+    for (let i = 0; i < features.length; i++) if (!isFeatureValue(features[i])) return false;
+    return true;
   }
+  if (ownKeys(features) < 0) return false;
+  const f = features as Record<string, unknown>;
+  for (const k in f) if (!isFeatureValue(f[k])) return false;
   return true;
 }
+
+/** The schema's `maxItems` for a feature vector. */
+const MAX_FEATURES = 4096;
+
+const isFeatureValue = (x: unknown): boolean => x === null || (typeof x === 'number' && Number.isFinite(x));

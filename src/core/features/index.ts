@@ -3,7 +3,7 @@
  * state engine. See docs/features.md for the semantics and docs/feature-catalogue.md for
  * the generated list.
  */
-import { FEATURE_NAMES } from './definitions.ts';
+import { FEATURE_NAMES, FEATURE_SET_VERSION } from './definitions.ts';
 
 export * from './compute.ts';
 export * from './definitions.ts';
@@ -38,4 +38,21 @@ export function recordToFeatures(record: Readonly<Record<string, number | null |
     v[i] = typeof x === 'number' ? x : Number.NaN;
   }
   return v;
+}
+
+/**
+ * The features of an `enriched-transactions` record by name, whichever form it carries: an
+ * object by name as it is; a vector named by this build's catalogue when this feature set wrote
+ * it (same `feature_set_version`). Undefined for a vector of another feature set, whose names
+ * this build does not know.
+ */
+export function namedFeatures(
+  features: readonly (number | null)[] | Readonly<Record<string, number | null>>,
+  featureSetVersion: string,
+): Record<string, number | null> | undefined {
+  if (!Array.isArray(features)) return { ...(features as Record<string, number | null>) };
+  if (featureSetVersion !== FEATURE_SET_VERSION || features.length !== FEATURE_NAMES.length) return undefined;
+  const out: Record<string, number | null> = {};
+  for (let i = 0; i < FEATURE_NAMES.length; i++) out[FEATURE_NAMES[i]!] = features[i] ?? null;
+  return out;
 }

@@ -1,2 +1,10 @@
 export { encodeValues } from './encode.ts';
-export { alertJson, EnrichedEncoder, enrichedJson, featuresJson, scoreJson } from './serialize.ts';
+export {
+  alertJson,
+  ENRICHED_FEATURE_FORMS,
+  EnrichedEncoder,
+  type EnrichedFeatureForm,
+  enrichedJson,
+  featuresJson,
+  scoreJson,
+} from './serialize.ts';

@@ -13,8 +13,28 @@ import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../features/index.ts';
 export const scoreJson = (score: Score): string => JSON.stringify(score);
 export const alertJson = (alert: Alert): string => JSON.stringify(alert);
 
-// `"name":` prefixes computed once, each after a comma but the first.
-const FEATURE_PREFIXES = FEATURE_NAMES.map((n, i) => `${i === 0 ? '' : ','}${JSON.stringify(n)}:`);
+/**
+ * How `enriched-transactions` records carry the feature vector (`FRAUD_ENRICHED_FEATURES`):
+ * - `vector` (default): a JSON array in the catalogue order of the record's
+ *   `feature_set_version` (the names: `FEATURE_NAMES`, docs/feature-catalogue.md);
+ * - `named`: an object by feature name, self-describing.
+ * The names are three quarters of a named record's ~2.3 KB, and on Kafka the bytes, not the
+ * computation, set how fast produce requests are acknowledged (docs/benchmarks.md, Pipeline).
+ */
+export type EnrichedFeatureForm = 'vector' | 'named';
+export const ENRICHED_FEATURE_FORMS: readonly EnrichedFeatureForm[] = ['vector', 'named'];
+
+const K = FEATURE_NAMES.length;
+
+/** What precedes each value: `"name":` for the named form, a comma for the vector (none first). */
+const separators = (form: EnrichedFeatureForm): string[] =>
+  FEATURE_NAMES.map((n, i) => `${i === 0 ? '' : ','}${form === 'named' ? `${JSON.stringify(n)}:` : ''}`);
+const SEPARATORS: Record<EnrichedFeatureForm, string[]> = {
+  vector: separators('vector'),
+  named: separators('named'),
+};
+const OPEN: Record<EnrichedFeatureForm, string> = { vector: '[', named: '{' };
+const CLOSE: Record<EnrichedFeatureForm, string> = { vector: ']', named: '}' };
 
 // Most features are small counts and flags: their text is looked up, not formatted.
 const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => String(i));
@@ -23,25 +43,25 @@ const SMALL_INTS: readonly string[] = Array.from({ length: 1024 }, (_, i) => Str
 // of ~150 nodes per record (≈5 KB of garbage), and the bus then copies it flat again. At
 // thousands of records a second that garbage paced the scavenges, and what each scavenge caught
 // in flight was promoted, driving major GCs every few seconds (docs/benchmarks.md, Pipeline).
-const K = FEATURE_PREFIXES.length;
 const pieces: string[] = new Array<string>(K * 2 + 5).fill('');
 
-/** Writes the feature object's pieces into `pieces` from `at`, braces included; returns the end. */
-function putFeatures(vector: Float64Array, at: number): number {
-  pieces[at++] = '{';
+/** Writes the features' pieces into `pieces` from `at`, brackets included; returns the end. */
+function putFeatures(vector: Float64Array, at: number, form: EnrichedFeatureForm): number {
+  const sep = SEPARATORS[form];
+  pieces[at++] = OPEN[form];
   for (let i = 0; i < K; i++) {
     const v = vector[i]!;
-    pieces[at++] = FEATURE_PREFIXES[i]!;
+    pieces[at++] = sep[i]!;
     pieces[at++] =
       v >= 0 && v < 1024 && (v | 0) === v ? SMALL_INTS[v]! : Number.isFinite(v) ? String(v) : 'null';
   }
-  pieces[at++] = '}';
+  pieces[at++] = CLOSE[form];
   return at;
 }
 
-/** The feature vector as a JSON object (NaN, i.e. missing, becomes null). */
-export function featuresJson(vector: Float64Array): string {
-  pieces.length = putFeatures(vector, 0);
+/** The feature vector as JSON, in either form (NaN, i.e. missing, becomes null). */
+export function featuresJson(vector: Float64Array, form: EnrichedFeatureForm = 'vector'): string {
+  pieces.length = putFeatures(vector, 0, form);
   return pieces.join('');
 }
 
@@ -51,9 +71,14 @@ const ENRICHED_SUFFIX = `,"feature_set_version":${JSON.stringify(FEATURE_SET_VER
  * An `enriched-transactions` record. `transactionJson` is the transaction's JSON as received
  * (raw bytes from Kafka/HTTP) or re-serialised.
  */
-export function enrichedJson(transactionJson: string, vector: Float64Array, enrichedAt: string): string {
+export function enrichedJson(
+  transactionJson: string,
+  vector: Float64Array,
+  enrichedAt: string,
+  form: EnrichedFeatureForm = 'vector',
+): string {
   pieces[0] = `{"transaction":${transactionJson},"features":`;
-  let at = putFeatures(vector, 1);
+  let at = putFeatures(vector, 1, form);
   pieces[at++] = ENRICHED_SUFFIX;
   pieces[at++] = enrichedAt;
   pieces[at++] = '"}';
@@ -63,41 +88,50 @@ export function enrichedJson(transactionJson: string, vector: Float64Array, enri
 
 const utf8 = new TextEncoder();
 const ENRICHED_HEAD = utf8.encode('{"transaction":');
-const FEATURES_OPEN = utf8.encode(',"features":{');
-const FEATURES_CLOSE_AND_SUFFIX = utf8.encode(`}${ENRICHED_SUFFIX}`);
-// Every `"name":` prefix, back to back, and where each starts: copied byte by byte, which for
-// ~20-byte runs beats a native copy's call overhead.
-const PREFIX_BYTES = utf8.encode(FEATURE_PREFIXES.join(''));
-const PREFIX_AT = new Int32Array(K + 1);
-for (let i = 0, at = 0; i <= K; i++) {
-  PREFIX_AT[i] = at;
-  at += i < K ? utf8.encode(FEATURE_PREFIXES[i]!).length : 0;
-}
+const FEATURES_KEY = utf8.encode(',"features":');
+const SUFFIX_BYTES = utf8.encode(ENRICHED_SUFFIX);
 /** The longest text `String(number)` gives: `-1.2345678901234567e-308`. */
 const MAX_NUMBER_BYTES = 24;
-const BOUND_WITHOUT_TRANSACTION =
-  ENRICHED_HEAD.length +
-  FEATURES_OPEN.length +
-  PREFIX_BYTES.length +
-  K * MAX_NUMBER_BYTES +
-  FEATURES_CLOSE_AND_SUFFIX.length +
-  2;
 
 /**
  * Writes `enriched-transactions` records as UTF-8 bytes straight into one reused buffer, the
  * same bytes as `enrichedJson` (a unit test holds them equal). The processor writes one record
- * per transaction, ~2.3 KB each: built as strings, that was the largest allocation of the
- * decision loop, and with its joins the largest CPU item after the model (docs/benchmarks.md,
- * Pipeline). The records are views of the buffer: they are valid until `reset`, which the
- * caller calls only once the bus holds them (the in-process bus copies them; Kafka has acked).
+ * per transaction: built as strings, that was the largest allocation of the decision loop, and
+ * with its joins the largest CPU item after the model (docs/benchmarks.md, Pipeline). The
+ * records are views of the buffer: they are valid until `reset`, which the caller calls only
+ * once the bus holds them (the in-process bus copies them; Kafka has acked).
  */
 export class EnrichedEncoder {
   private slab: Buffer;
   private at = 0;
   private readonly others: number[] = [];
+  private readonly open: Uint8Array;
+  private readonly closeAndSuffix: Uint8Array;
+  // Every separator, back to back, and where each starts: copied byte by byte, which for
+  // ~20-byte runs beats a native copy's call overhead.
+  private readonly separatorBytes: Uint8Array;
+  private readonly separatorAt = new Int32Array(K + 1);
+  private readonly boundWithoutTransaction: number;
 
-  constructor(initialBytes = 1 << 20) {
+  constructor(form: EnrichedFeatureForm = 'vector', initialBytes = 1 << 20) {
     this.slab = Buffer.allocUnsafeSlow(initialBytes);
+    const sep = SEPARATORS[form];
+    this.open = utf8.encode(OPEN[form]);
+    this.closeAndSuffix = utf8.encode(CLOSE[form]);
+    this.separatorBytes = utf8.encode(sep.join(''));
+    for (let i = 0, at = 0; i <= K; i++) {
+      this.separatorAt[i] = at;
+      at += i < K ? utf8.encode(sep[i]!).length : 0;
+    }
+    this.boundWithoutTransaction =
+      ENRICHED_HEAD.length +
+      FEATURES_KEY.length +
+      this.open.length +
+      this.separatorBytes.length +
+      K * MAX_NUMBER_BYTES +
+      this.closeAndSuffix.length +
+      SUFFIX_BYTES.length +
+      2;
   }
 
   /** Starts a new batch, reusing the buffer: the previous batch's records must no longer be read. */
@@ -120,7 +154,7 @@ export class EnrichedEncoder {
    * or HTTP, when they are); `enrichedAt` is an ISO-8601 timestamp (ASCII).
    */
   encode(transaction: Uint8Array, vector: Float64Array, enrichedAt: string): Buffer {
-    const bound = BOUND_WITHOUT_TRANSACTION + transaction.length + enrichedAt.length;
+    const bound = this.boundWithoutTransaction + transaction.length + enrichedAt.length;
     if (this.at + bound > this.slab.length) {
       // Records already handed out keep the old buffer alive; the next batch reuses this one.
       this.slab = Buffer.allocUnsafeSlow(Math.max(2 * this.slab.length, bound));
@@ -136,12 +170,15 @@ export class EnrichedEncoder {
     others.length = 0;
     for (let i = 0; i < K; i++) if (!isSmallCount(vector[i]!)) others.push(vector[i]!);
     const text = others.length === 0 ? '' : JSON.stringify(others);
+    const separatorBytes = this.separatorBytes;
+    const separatorAt = this.separatorAt;
     let t = 1; // past '['
     let o = put(out, start, ENRICHED_HEAD);
     out.set(transaction, o);
-    o = put(out, o + transaction.length, FEATURES_OPEN);
+    o = put(out, o + transaction.length, FEATURES_KEY);
+    o = put(out, o, this.open);
     for (let i = 0; i < K; i++) {
-      for (let j = PREFIX_AT[i]!, end = PREFIX_AT[i + 1]!; j < end; j++) out[o++] = PREFIX_BYTES[j]!;
+      for (let j = separatorAt[i]!, end = separatorAt[i + 1]!; j < end; j++) out[o++] = separatorBytes[j]!;
       const v = vector[i]!;
       if (isSmallCount(v)) {
         const n = v | 0;
@@ -162,7 +199,8 @@ export class EnrichedEncoder {
         t++; // past ',' or ']'
       }
     }
-    o = put(out, o, FEATURES_CLOSE_AND_SUFFIX);
+    o = put(out, o, this.closeAndSuffix);
+    o = put(out, o, SUFFIX_BYTES);
     for (let j = 0; j < enrichedAt.length; j++) out[o++] = enrichedAt.charCodeAt(j);
     out[o++] = 34; // "
     out[o++] = 125; // }

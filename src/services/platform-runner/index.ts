@@ -35,6 +35,7 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
     graph: platform.graph,
     metrics: platform.metrics,
     logger,
+    enrichedFeatures: config.enrichedFeatures,
     onBatch: (results, dead, e2e) => summary.observe(results, dead, e2e),
   });
   await processor.start();

@@ -7,7 +7,12 @@ import {
   validators,
 } from '../../core/contracts/index.ts';
 import { FraudError, isFraudError } from '../../core/errors/index.ts';
-import { alertJson, EnrichedEncoder, scoreJson } from '../../core/pipeline/index.ts';
+import {
+  alertJson,
+  EnrichedEncoder,
+  type EnrichedFeatureForm,
+  scoreJson,
+} from '../../core/pipeline/index.ts';
 import type {
   ConsumedRecord,
   EventBus,
@@ -64,6 +69,8 @@ export interface ProcessorOptions {
    * their output is acked. Offset commits are not counted here: they coalesce (see `commitLater`).
    */
   readonly maxInFlight?: number;
+  /** How enriched records carry the features (`FRAUD_ENRICHED_FEATURES`). Default `vector`. */
+  readonly enrichedFeatures?: EnrichedFeatureForm;
   /** Also consume the `labels` topic. Default true. */
   readonly consumeLabels?: boolean;
   /**
@@ -88,7 +95,7 @@ export class StreamProcessor {
   private stateValue: ProcessorState = 'idle';
   private readonly options: ProcessorOptions;
   private readonly inFlight: Promise<void>[] = [];
-  private readonly enrichedEncoder = new EnrichedEncoder();
+  private readonly enrichedEncoder: EnrichedEncoder;
   /** The last batch handed to `produce`: the next one is produced after it. */
   private producedTail: Promise<unknown> = Promise.resolve();
   /** Newest produced record per partition whose offset is not committed yet. */
@@ -104,6 +111,7 @@ export class StreamProcessor {
 
   constructor(options: ProcessorOptions) {
     this.options = options;
+    this.enrichedEncoder = new EnrichedEncoder(options.enrichedFeatures);
   }
 
   get state(): ProcessorState {

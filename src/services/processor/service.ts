@@ -32,6 +32,7 @@ export async function startProcessorService(
     groupId: options.groupId,
     maxBatchSize: options.maxBatchSize,
     from: options.from,
+    enrichedFeatures: config.enrichedFeatures,
   });
   const http = Fastify({ logger: false });
   await http.register(healthPlugin, {

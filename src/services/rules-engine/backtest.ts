@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { checkTransaction, type Decision, type Transaction } from '../../core/contracts/index.ts';
 import type { CompiledPolicy, DecisionFacts } from '../../core/decision/index.ts';
 import { FraudError } from '../../core/errors/index.ts';
+import { FEATURE_SET_VERSION, namedFeatures } from '../../core/features/index.ts';
 
 /**
  * Backtest (issue 4, item 6): "replays history through the same core, with point-in-time
@@ -268,8 +269,8 @@ export interface HistoryLoad {
 
 /**
  * Reads a JSONL history. Each line is a transaction (the `transactions` topic), or an object with
- * `transaction` plus optional `features` (the `enriched-transactions` topic), `model_score` and
- * `graph`. Returned in event-time order (stable), as the features must be replayed.
+ * `transaction` plus optional `features` (the `enriched-transactions` topic, either form; a
+ * vector must be of this build's feature set), `model_score` and `graph`. Returned in event-time order (stable), as the features must be replayed.
  */
 export async function readHistory(file: string, onLine?: (n: number) => void): Promise<HistoryLoad> {
   const records: HistoryRecord[] = [];
@@ -296,13 +297,22 @@ export async function readHistory(file: string, onLine?: (n: number) => void): P
       continue;
     }
     const ms = wrapped ? (v['model_score'] ?? v['score']) : undefined;
+    const recorded = wrapped && typeof v['features'] === 'object' && v['features'] !== null;
+    const features = recorded
+      ? namedFeatures(v['features'] as Record<string, number | null>, String(v['feature_set_version']))
+      : undefined;
+    if (recorded && features === undefined) {
+      rejected.push({
+        line,
+        message: `features recorded as a vector of feature set '${String(v['feature_set_version'])}'; this build names only '${FEATURE_SET_VERSION}'`,
+      });
+      continue;
+    }
     const rec: HistoryRecord = {
       line,
       transaction: tx.transaction,
       modelScore: typeof ms === 'number' && ms >= 0 && ms <= 1 ? ms : null,
-      ...(wrapped && typeof v['features'] === 'object' && v['features'] !== null
-        ? { features: v['features'] as Record<string, number | null> }
-        : {}),
+      ...(features ? { features } : {}),
       ...(wrapped && typeof v['graph'] === 'object' && v['graph'] !== null
         ? { graph: v['graph'] as Record<string, number | null> }
         : {}),

@@ -45,6 +45,7 @@ export async function buildApiServer(
     engine: platform.engine,
     bus: platform.bus,
     metrics: platform.metrics,
+    enrichedFeatures: platform.config.enrichedFeatures,
     ...(console ? { guard: console.decisionsGuard } : {}),
   });
   if (console) {

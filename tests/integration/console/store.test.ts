@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFY_CHANNEL, PgStore } from '../../../src/adapters/store-postgres/index.ts';
 import { validators } from '../../../src/core/contracts/index.ts';
+import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../../../src/core/features/index.ts';
 import { fraudEvent, freshDatabase } from './db.ts';
 
 const analyst = { name: 'ana', role: 'analyst' as const };
@@ -45,6 +46,26 @@ describe('PostgreSQL console store (DATABASE_URL)', () => {
     expect(again).toMatchObject({ decisions: 0, labels: 0, alerts: [] });
     const c = await store.getCaseRow(first.alerts[0]!.case_id);
     expect(c).toMatchObject({ status: 'open', alert_count: 2, priority: 1, queue: 'blocked' });
+  });
+
+  it("stores an enriched record's features by name, whichever form they came in", async () => {
+    const values = Array.from({ length: FEATURE_NAMES.length }, (_, i) => (i % 5 === 0 ? null : i / 2));
+    const vector = fraudEvent({ card: 'card_vector', customer: 'cust_vector' }).enriched;
+    const unknown = fraudEvent({ card: 'card_unknown', customer: 'cust_unknown' }).enriched;
+    await store.ingest({
+      transactions: [
+        { ...vector, features: values, feature_set_version: FEATURE_SET_VERSION },
+        { ...unknown, features: [1, 2, 3], feature_set_version: 'fs-0-other' },
+      ],
+    });
+    const features = async (id: string) =>
+      (await store.pool.query('SELECT features FROM transactions WHERE transaction_id = $1', [id])).rows[0]
+        ?.features;
+    expect(await features(vector.transaction.transaction_id)).toEqual(
+      Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, values[i]])),
+    );
+    // A vector this build cannot name is kept as recorded.
+    expect(await features(unknown.transaction.transaction_id)).toEqual([1, 2, 3]);
   });
 
   it('attaches an alert to the open case of the same customer on another card', async () => {

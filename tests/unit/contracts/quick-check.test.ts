@@ -130,7 +130,23 @@ describe('quick check of enriched-transactions records', () => {
       { ...BRIEF_EXAMPLE_TRANSACTION, amount: 'abc' },
       { ...BRIEF_EXAMPLE_TRANSACTION, x: 1 },
     ],
-    features: [{}, null, [], { a: '1' }, { a: true }, { a: Number.POSITIVE_INFINITY }, { a: -0.5 }, 'f'],
+    features: [
+      {},
+      null,
+      { a: '1' },
+      { a: true },
+      { a: Number.POSITIVE_INFINITY },
+      { a: -0.5 },
+      'f',
+      // The vector form.
+      [],
+      [3, 12.5, null, -0.5],
+      [1, '2'],
+      [true],
+      [[1]],
+      [Number.NaN],
+      new Array(4097).fill(0),
+    ],
     feature_set_version: ['', 1, null],
     enriched_at: ['2025-01-29T12:00:00+00:00', '2025-01-29', 'now', 7],
   };
@@ -147,7 +163,9 @@ describe('quick check of enriched-transactions records', () => {
       }
     }
     expect(quickAcceptEnriched(base)).toBe(true);
-    expect(accepted).toBe(4); // the base, empty and negative features, an empty version
+    // The base; empty and negative features, in either form; an empty version.
+    expect(accepted).toBe(6);
+    expect(validators.enriched({ ...base, features: new Array(4097).fill(0) })).toBe(false);
     // Rejected by the quick check, yet valid: the validator still has the last word.
     expect(quickAcceptEnriched({ ...base, enriched_at: '2025-01-29T12:00:00+00:00' })).toBe(false);
     expect(validators.enriched({ ...base, enriched_at: '2025-01-29T12:00:00+00:00' })).toBe(true);
@@ -163,10 +181,12 @@ describe('quick check of enriched-transactions records', () => {
       'enriched_at',
     ]);
     expect(props['transaction']).toBe(TransactionSchema);
-    expect(JSON.parse(JSON.stringify(props['features']))).toEqual({
-      type: 'object',
-      patternProperties: { '^(.*)$': { anyOf: [{ type: 'number' }, { type: 'null' }] } },
-    });
+    const value = { anyOf: [{ type: 'number' }, { type: 'null' }] };
+    const { anyOf } = JSON.parse(JSON.stringify(props['features'])) as { anyOf: Record<string, unknown>[] };
+    expect(anyOf.map(({ description: _, ...form }) => form)).toEqual([
+      { type: 'array', maxItems: 4096, items: value },
+      { type: 'object', patternProperties: { '^(.*)$': value } },
+    ]);
     expect(JSON.parse(JSON.stringify(props['feature_set_version']))).toEqual({ type: 'string' });
     expect(JSON.parse(JSON.stringify(props['enriched_at']))).toEqual({ type: 'string', format: 'date-time' });
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import type { MemoryFeatureStore } from '../../../src/adapters/features-memory/index.ts';
 import { type EnrichedTransaction, TOPICS } from '../../../src/core/contracts/index.ts';
-import { FEATURE_COUNT, FEATURE_SET_VERSION, recordToFeatures } from '../../../src/core/features/index.ts';
+import {
+  FEATURE_COUNT,
+  FEATURE_SET_VERSION,
+  namedFeatures,
+  recordToFeatures,
+} from '../../../src/core/features/index.ts';
 import { StreamProcessor } from '../../../src/services/processor/index.ts';
 import { embeddedPlatform } from '../../support/platform.ts';
 import { assertIdentical, replayOffline, simulatedHistory } from './parity-harness.ts';
@@ -54,7 +59,11 @@ describe('online/offline parity through the stream processor', () => {
       for (const r of records) {
         const e = JSON.parse(r.value.toString()) as EnrichedTransaction;
         expect(e.feature_set_version).toBe(FEATURE_SET_VERSION);
-        online.set(e.transaction.transaction_id, recordToFeatures(e.features));
+        expect(Array.isArray(e.features)).toBe(true); // the default form
+        online.set(
+          e.transaction.transaction_id,
+          recordToFeatures(namedFeatures(e.features, e.feature_set_version)!),
+        );
       }
     }
     await processor.stop();

@@ -11,6 +11,7 @@ import {
   featureIndex,
   featuresToRecord,
   MINUTE_MS,
+  namedFeatures,
   recordToFeatures,
 } from '../../../src/core/features/index.ts';
 
@@ -74,6 +75,20 @@ describe('catalogue', () => {
     const back = recordToFeatures(rec);
     expect(Number.isNaN(back[3]!)).toBe(true);
     expect(back[0]).toBe(1);
+  });
+
+  it("names an enriched record's features in either form, and only a vector of this feature set", () => {
+    const v = new Float64Array(FEATURE_COUNT).map((_, i) => i);
+    v[3] = Number.NaN;
+    const rec = featuresToRecord(v);
+    const vector = Array.from(v, (x) => (Number.isNaN(x) ? null : x));
+    expect(namedFeatures(vector, FEATURE_SET_VERSION)).toEqual(rec);
+    expect(namedFeatures(rec, FEATURE_SET_VERSION)).toEqual(rec);
+    // An object names itself, whatever its version.
+    expect(namedFeatures({ a: 1 }, 'fs-other')).toEqual({ a: 1 });
+    // A vector of another feature set, or of another length, has no names here.
+    expect(namedFeatures(vector, 'fs-other')).toBeUndefined();
+    expect(namedFeatures(vector.slice(1), FEATURE_SET_VERSION)).toBeUndefined();
   });
 });
 

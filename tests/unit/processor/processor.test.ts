@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import { type Alert, type Score, TOPICS, validators } from '../../../src/core/contracts/index.ts';
+import { FEATURE_NAMES, namedFeatures } from '../../../src/core/features/index.ts';
+import { ENRICHED_FEATURE_FORMS, type EnrichedFeatureForm } from '../../../src/core/pipeline/index.ts';
 import type { ConsumedRecord, Subscription } from '../../../src/ports/index.ts';
 import { StreamProcessor } from '../../../src/services/processor/index.ts';
 import { embeddedPlatform, stream, tx } from '../../support/platform.ts';
@@ -16,7 +18,7 @@ async function collect(sub: Subscription, want: number, timeoutMs = 10_000): Pro
   return out;
 }
 
-async function setup(options: { maxBatchSize?: number } = {}) {
+async function setup(options: { maxBatchSize?: number; enrichedFeatures?: EnrichedFeatureForm } = {}) {
   const bus = new MemoryBus({ partitions: 4 });
   const platform = await embeddedPlatform({ bus });
   const processor = new StreamProcessor({
@@ -25,6 +27,7 @@ async function setup(options: { maxBatchSize?: number } = {}) {
     features: platform.features,
     metrics: platform.metrics,
     maxBatchSize: options.maxBatchSize ?? 100,
+    ...(options.enrichedFeatures ? { enrichedFeatures: options.enrichedFeatures } : {}),
   });
   const watch = async (topic: string) =>
     bus.subscribe({ groupId: `watch-${topic}`, topics: [topic], from: 'earliest' });
@@ -127,36 +130,44 @@ describe('StreamProcessor', () => {
     await processor.stop();
   });
 
-  it('splices each transaction into its enriched record as received: spacing and non-ASCII text kept, invalid UTF-8 replaced', async () => {
-    const { bus, processor, watch } = await setup();
-    const enriched = await watch(TOPICS.enriched);
-    await processor.start();
-    const spaced = `{ "transaction_id": "tx_spaced", ${JSON.stringify(tx()).slice(1).replace('"transaction_id":"tx_0001",', '')}`;
-    const accented = JSON.stringify({
-      ...tx(),
-      transaction_id: 'tx_accented',
-      merchant_category: 'café ✓ 😀',
+  for (const form of ENRICHED_FEATURE_FORMS)
+    it(`splices each transaction into its enriched record as received: spacing and non-ASCII text kept, invalid UTF-8 replaced (features ${form})`, async () => {
+      const { bus, processor, watch } = await setup({ enrichedFeatures: form });
+      const open = form === 'named' ? '{' : '[';
+      const enriched = await watch(TOPICS.enriched);
+      await processor.start();
+      const spaced = `{ "transaction_id": "tx_spaced", ${JSON.stringify(tx()).slice(1).replace('"transaction_id":"tx_0001",', '')}`;
+      const accented = JSON.stringify({
+        ...tx(),
+        transaction_id: 'tx_accented',
+        merchant_category: 'café ✓ 😀',
+      });
+      // 0xFF inside a string value is not UTF-8; the decoder makes it U+FFFD, and so must the record.
+      const template = Buffer.from(
+        JSON.stringify({ ...tx(), transaction_id: 'tx_bad_byte', merchant_category: 'cafX' }),
+      );
+      const badByte = Buffer.from(template);
+      badByte[template.indexOf('cafX') + 3] = 0xff;
+      await bus.publish(TOPICS.transactions, [
+        { key: 'card_1234', value: spaced },
+        { key: 'card_1234', value: accented },
+        { key: 'card_1234', value: badByte },
+      ]);
+      const out = await collect(enriched, 3);
+      const text = out.map((r) => r.value.toString('utf8'));
+      expect(text[0]!.startsWith(`{"transaction":${spaced},"features":${open}`)).toBe(true);
+      expect(text[1]!.startsWith(`{"transaction":${accented},"features":${open}`)).toBe(true);
+      expect(Buffer.from(text[2]!, 'utf8').equals(out[2]!.value)).toBe(true); // valid UTF-8 throughout
+      expect(JSON.parse(text[2]!).transaction.merchant_category).toBe('caf\ufffd');
+      for (const t of text) {
+        const record = JSON.parse(t);
+        expect(validators.enriched(record)).toBe(true);
+        expect(Object.keys(namedFeatures(record.features, record.feature_set_version)!)).toEqual([
+          ...FEATURE_NAMES,
+        ]);
+      }
+      await processor.stop();
     });
-    // 0xFF inside a string value is not UTF-8; the decoder makes it U+FFFD, and so must the record.
-    const template = Buffer.from(
-      JSON.stringify({ ...tx(), transaction_id: 'tx_bad_byte', merchant_category: 'cafX' }),
-    );
-    const badByte = Buffer.from(template);
-    badByte[template.indexOf('cafX') + 3] = 0xff;
-    await bus.publish(TOPICS.transactions, [
-      { key: 'card_1234', value: spaced },
-      { key: 'card_1234', value: accented },
-      { key: 'card_1234', value: badByte },
-    ]);
-    const out = await collect(enriched, 3);
-    const text = out.map((r) => r.value.toString('utf8'));
-    expect(text[0]!.startsWith(`{"transaction":${spaced},"features":{`)).toBe(true);
-    expect(text[1]!.startsWith(`{"transaction":${accented},"features":{`)).toBe(true);
-    expect(Buffer.from(text[2]!, 'utf8').equals(out[2]!.value)).toBe(true); // valid UTF-8 throughout
-    expect(JSON.parse(text[2]!).transaction.merchant_category).toBe('caf\ufffd');
-    for (const t of text) expect(validators.enriched(JSON.parse(t))).toBe(true);
-    await processor.stop();
-  });
 
   it('drains on stop: everything pulled is produced and committed, so a restart redoes nothing', async () => {
     const { bus, platform, processor, watch } = await setup({ maxBatchSize: 50 });

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
+import { loadConfig } from '../../../src/config/index.ts';
 import { BRIEF_EXAMPLE_TRANSACTION, TOPICS, validators } from '../../../src/core/contracts/index.ts';
-import type { Platform } from '../../../src/platform/index.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../../../src/core/features/index.ts';
+import { createPlatform, type Platform } from '../../../src/platform/index.ts';
 import { buildApiServer } from '../../../src/services/scorer/server.ts';
 import { embeddedPlatform, tx } from '../../support/platform.ts';
 
@@ -47,6 +49,35 @@ describe('POST /v1/decisions', () => {
       .map((r) => r.topic)
       .sort();
     expect(topics).toEqual([TOPICS.enriched, TOPICS.scores]);
+    // The enriched record carries the features as a vector in catalogue order (the default).
+    const enriched = JSON.parse(
+      got.find((r) => r.topic === TOPICS.enriched && r.value.includes('tx_api_1'))!.value.toString(),
+    );
+    expect(validators.enriched(enriched)).toBe(true);
+    expect(enriched.features).toHaveLength(FEATURE_COUNT);
+  });
+
+  it('publishes the features by name when FRAUD_ENRICHED_FEATURES=named', async () => {
+    const namedBus = new MemoryBus({ partitions: 2 });
+    const config = loadConfig({ FRAUD_DATA_DIR: '/tmp/fraud-test-data', FRAUD_ENRICHED_FEATURES: 'named' });
+    const namedPlatform = await createPlatform(config, { bus: namedBus });
+    const namedApp = await buildApiServer(namedPlatform);
+    const sub = await namedBus.subscribe({
+      groupId: 'api-named',
+      topics: [TOPICS.enriched],
+      from: 'earliest',
+    });
+    await namedApp.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      payload: tx({ transaction_id: 'tx_api_named' }),
+    });
+    const [record] = (await sub.next(1000)) ?? [];
+    const enriched = JSON.parse(record!.value.toString());
+    expect(validators.enriched(enriched)).toBe(true);
+    expect(Object.keys(enriched.features)).toEqual([...FEATURE_NAMES]);
+    await namedApp.close();
+    await namedPlatform.close();
   });
 
   it('answers 400 naming the field when card_id is missing', async () => {

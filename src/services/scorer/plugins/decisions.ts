@@ -1,6 +1,11 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { checkTransaction, ScoreSchema, TOPICS, TransactionSchema } from '../../../core/contracts/index.ts';
-import { alertJson, enrichedJson, scoreJson } from '../../../core/pipeline/index.ts';
+import {
+  alertJson,
+  type EnrichedFeatureForm,
+  enrichedJson,
+  scoreJson,
+} from '../../../core/pipeline/index.ts';
 import type { EventBus, OutgoingMessage } from '../../../ports/index.ts';
 import type { DecisionEngine } from '../../decision-engine/index.ts';
 import type { PlatformMetrics } from '../../telemetry/index.ts';
@@ -9,6 +14,8 @@ export interface DecisionsPluginOptions {
   readonly engine: DecisionEngine;
   readonly bus: EventBus;
   readonly metrics: PlatformMetrics;
+  /** How enriched records carry the features (`FRAUD_ENRICHED_FEATURES`). Default `vector`. */
+  readonly enrichedFeatures?: EnrichedFeatureForm;
   /** Route guard (service token) once authentication is on. */
   readonly guard?: preHandlerHookHandler;
 }
@@ -50,7 +57,15 @@ export async function decisionsPlugin(app: FastifyInstance, opts: DecisionsPlugi
         {
           topic: TOPICS.enriched,
           messages: [
-            { key, value: enrichedJson(JSON.stringify(r.transaction), r.features, r.score.decided_at) },
+            {
+              key,
+              value: enrichedJson(
+                JSON.stringify(r.transaction),
+                r.features,
+                r.score.decided_at,
+                opts.enrichedFeatures,
+              ),
+            },
           ],
         },
         { topic: TOPICS.scores, messages: [{ key, value: scoreJson(r.score) }] },
