@@ -1,7 +1,8 @@
 /**
  * Enriched-record encoding, per record: the string path (`enrichedJson`, then UTF-8 into a
  * buffer, as the bus does with a string value) against `EnrichedEncoder` (bytes straight into
- * a reused buffer, what the processor uses). Real feature vectors from simulated traffic.
+ * a reused buffer, what the processor uses), and the encoder's two feature forms (`named`, an
+ * object by name; `vector`, the default). Real feature vectors from simulated traffic.
  *
  *   node --disable-warning=ExperimentalWarning bench/pipeline/enriched-encode.ts [--records 4000] [--rounds 30]
  */
@@ -26,22 +27,26 @@ const texts = transactions.slice(-records).map((t) => transactionJson(t));
 const raws = texts.map((t) => Buffer.from(t));
 const enrichedAt = new Date().toISOString();
 const target = Buffer.allocUnsafe(records * 8192);
-const encoder = new EnrichedEncoder();
+const named = new EnrichedEncoder('named');
+const vector = new EnrichedEncoder('vector');
 
 const paths: Record<string, () => number> = {
-  'string (enrichedJson + UTF-8 write)': () => {
+  'string (enrichedJson + UTF-8 write), named': () => {
     let at = 0;
     for (let i = 0; i < V.length; i++)
-      at += target.write(enrichedJson(texts[i]!, V[i]!, enrichedAt), at, 'utf8');
+      at += target.write(enrichedJson(texts[i]!, V[i]!, enrichedAt, 'named'), at, 'utf8');
     return at;
   },
-  'bytes (EnrichedEncoder)': () => {
-    encoder.reset();
-    let bytes = 0;
-    for (let i = 0; i < V.length; i++) bytes += encoder.encode(raws[i]!, V[i]!, enrichedAt).length;
-    return bytes;
-  },
+  'bytes (EnrichedEncoder), named': () => bytes(named),
+  'bytes (EnrichedEncoder), vector': () => bytes(vector),
 };
+
+function bytes(encoder: EnrichedEncoder): number {
+  encoder.reset();
+  let n = 0;
+  for (let i = 0; i < V.length; i++) n += encoder.encode(raws[i]!, V[i]!, enrichedAt).length;
+  return n;
+}
 
 const results: Record<string, { us_per_record: number[]; bytes_per_record: number }> = {};
 for (let rep = 0; rep < 3; rep++) {
@@ -57,10 +62,17 @@ for (let rep = 0; rep < 3; rep++) {
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const [s, b] = Object.values(results).map((r) => median(r.us_per_record)) as [number, number];
+const [s, b, v] = Object.values(results).map((r) => median(r.us_per_record)) as [number, number, number];
 console.log(
   JSON.stringify(
-    { node: process.version, records, rounds, results, ratio_string_over_bytes: Number((s / b).toFixed(2)) },
+    {
+      node: process.version,
+      records,
+      rounds,
+      results,
+      ratio_string_over_bytes: Number((s / b).toFixed(2)),
+      ratio_named_over_vector: Number((b / v).toFixed(2)),
+    },
     null,
     2,
   ),
