@@ -60,6 +60,11 @@ export interface PlatformConfig {
   /** `KAFKA_COMPRESSION`: none (default) | gzip | snappy | lz4 | zstd, for every producer. */
   readonly kafkaCompression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   /**
+   * `KAFKA_REPLICATION_FACTOR`: replication factor of the topics the platform creates. Unset:
+   * the cluster's `default.replication.factor`.
+   */
+  readonly kafkaReplicationFactor: number | null;
+  /**
    * `FRAUD_ENRICHED_FEATURES`: how `enriched-transactions` records carry the features, `vector`
    * (default; catalogue order of their feature_set_version) or `named` (an object by name).
    */
@@ -151,6 +156,9 @@ export function loadConfig(
     kafkaClientId: nonEmpty(env, 'KAFKA_CLIENT_ID') ?? 'fraud',
     kafkaSecurity: kafkaSecurity(env),
     kafkaCompression: kafkaCompression(env),
+    kafkaReplicationFactor: nonEmpty(env, 'KAFKA_REPLICATION_FACTOR')
+      ? intVar(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32)
+      : null,
     enrichedFeatures: enrichedFeatures(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
     neo4j: neo4jUri

@@ -51,6 +51,7 @@ export function kafkaOptions(config: PlatformConfig): KafkaBusOptions {
     tls: tls ? (caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) : null,
     sasl,
     compression: config.kafkaCompression,
+    ...(config.kafkaReplicationFactor === null ? {} : { replicationFactor: config.kafkaReplicationFactor }),
   };
 }
 

@@ -37,6 +37,12 @@ export interface KafkaBusOptions {
    */
   readonly compression?: KafkaCompression;
   /**
+   * Replication factor of the topics `ensureTopics` creates. Default: the cluster's own
+   * `default.replication.factor` (the request says -1), so a managed cluster's RF 3 applies and
+   * a single local broker's 1 does too.
+   */
+  readonly replicationFactor?: number;
+  /**
    * How long a new subscription keeps trying to join its group while the broker answers with
    * retryable errors (coordinator moving or loading, broker unreachable). Default 60,000 ms.
    */
@@ -182,7 +188,10 @@ const MAX_SEND_BYTES = 512 * 1024;
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
   private readonly options: Required<
-    Omit<KafkaBusOptions, 'tls' | 'sasl' | 'sendTimeoutMs' | 'compression' | 'joinTimeoutMs' | 'onJoinRetry'>
+    Omit<
+      KafkaBusOptions,
+      'tls' | 'sasl' | 'sendTimeoutMs' | 'compression' | 'replicationFactor' | 'joinTimeoutMs' | 'onJoinRetry'
+    >
   > &
     KafkaBusOptions;
   private producer: Producer<Buffer, Buffer, string, string> | null = null;
@@ -354,7 +363,7 @@ export class KafkaBus implements EventBus {
         await admin.createTopics({
           topics: [t.name],
           partitions: t.partitions,
-          replicas: 1,
+          replicas: this.options.replicationFactor ?? -1,
           ...(t.compacted ? { configs: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
         });
       }

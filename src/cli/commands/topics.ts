@@ -1,13 +1,15 @@
 import type { Command } from '../command.ts';
 import { numberFlag, parseFlags, subcommands } from '../command.ts';
 
-const usage = `Usage: bin/fraud topics create [--partitions N]
-       bin/fraud topics list
+const usage = `Usage: bin/fraud topics create [--partitions N] [--replication-factor N]
+       bin/fraud topics list      (name, partitions, replication factor)
        bin/fraud topics lag --group ID [--topic T]...
 
 Creates the pipeline's Kafka topics (idempotent): transactions, enriched-transactions, scores,
 alerts, transactions.dlq, labels, labels.dlq, and the compacted rules and models topics.
-Needs KAFKA_BROKERS. --partitions defaults to FRAUD_PARTITIONS (6).
+Needs KAFKA_BROKERS. --partitions defaults to FRAUD_PARTITIONS (6); --replication-factor to
+KAFKA_REPLICATION_FACTOR, and without either the cluster's default.replication.factor applies.
+Existing topics are left as they are.
 
 lag prints how far a consumer group is behind, per partition and in total (end offset minus
 committed offset), e.g. --group graph-service (default topic enriched-transactions) or
@@ -20,12 +22,20 @@ const command: Command = {
   usage,
   run: subcommands('topics', usage, {
     async create(argv) {
-      const { values } = parseFlags(argv, { partitions: { type: 'string' } });
+      const { values } = parseFlags(argv, {
+        partitions: { type: 'string' },
+        'replication-factor': { type: 'string' },
+      });
       const { loadConfig } = await import('../../config/index.ts');
       const { FraudError } = await import('../../core/errors/index.ts');
       const { createBus, topicSpecs } = await import('../../platform/index.ts');
-      const config = loadConfig();
-      if (!config.kafkaBrokers) throw new FraudError('FRAUD_CONFIG_INVALID', 'KAFKA_BROKERS is not set');
+      const loaded = loadConfig();
+      if (!loaded.kafkaBrokers) throw new FraudError('FRAUD_CONFIG_INVALID', 'KAFKA_BROKERS is not set');
+      const rf = values['replication-factor'];
+      const replicas = rf === undefined ? null : numberFlag('replication-factor', rf, 1);
+      if (replicas !== null && (!Number.isInteger(replicas) || replicas < 1))
+        throw new FraudError('FRAUD_USAGE', `--replication-factor must be a whole number ≥ 1, got '${rf}'`);
+      const config = replicas === null ? loaded : { ...loaded, kafkaReplicationFactor: replicas };
       const bus = createBus(config);
       const specs = topicSpecs(numberFlag('partitions', values.partitions, config.partitions));
       try {
@@ -47,7 +57,14 @@ const command: Command = {
       if (!config.kafkaBrokers) throw new FraudError('FRAUD_CONFIG_INVALID', 'KAFKA_BROKERS is not set');
       const admin = new Admin({ clientId: 'fraud-topics', ...connectionOptions(kafkaOptions(config)) });
       try {
-        for (const t of (await admin.listTopics()).sort()) process.stdout.write(`${t}\n`);
+        const names = (await admin.listTopics()).sort();
+        const { topics } = await admin.metadata({ topics: names });
+        for (const name of names) {
+          const partitions = topics.get(name)?.partitions ?? [];
+          // The smallest replica set: one under-replicated partition is what loses data.
+          const rf = partitions.length ? Math.min(...partitions.map((p) => p.replicas.length)) : 0;
+          process.stdout.write(`${name}\t${partitions.length} partition(s)\treplication factor ${rf}\n`);
+        }
       } finally {
         await admin.close();
       }

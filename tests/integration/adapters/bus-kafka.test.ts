@@ -1,3 +1,4 @@
+import { Admin } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/adapters/bus-kafka/index.ts';
 import { FraudError } from '../../../src/core/errors/index.ts';
@@ -20,6 +21,34 @@ describe('KafkaBus on a missing topic', () => {
     expect((err as FraudError).retryable).toBe(true);
     expect((err as FraudError).message).toContain(topic);
     await bus.close();
+  });
+});
+
+describe('KafkaBus.ensureTopics replication factor', () => {
+  it("creates topics with the cluster's default replication factor unless one is set, and sends the one set", async () => {
+    const topic = `test.rf-default.${Date.now()}`;
+    const bus = new KafkaBus({ brokers, clientId: 'rf-default' });
+    await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+    await bus.close();
+    const admin = new Admin({ clientId: 'rf-check', bootstrapBrokers: [...brokers] });
+    try {
+      const meta = await admin.metadata({ topics: [topic] });
+      const partitions = meta.topics.get(topic)!.partitions;
+      expect(partitions).toHaveLength(2);
+      // The local broker's default.replication.factor is 1 (src/infra/local/kafka.ts).
+      for (const p of partitions) expect(p.replicas).toHaveLength(1);
+    } finally {
+      await admin.close();
+    }
+    // One broker cannot hold two replicas: the broker refuses, so the setting reached it.
+    const two = new KafkaBus({ brokers, clientId: 'rf-two', replicationFactor: 2 });
+    const err = await two
+      .ensureTopics([{ name: `test.rf-two.${Date.now()}`, partitions: 1 }])
+      .catch((e: unknown) => e);
+    await two.close();
+    expect(err).toBeInstanceOf(FraudError);
+    expect((err as FraudError).code).toBe('FRAUD_DEPENDENCY_UNAVAILABLE');
+    expect((err as FraudError).message).toMatch(/INVALID_REPLICATION_FACTOR/);
   });
 });
 

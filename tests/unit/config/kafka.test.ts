@@ -21,3 +21,25 @@ describe('KAFKA_COMPRESSION', () => {
     expect((err as Error).message).toContain('none, gzip, snappy, lz4, zstd');
   });
 });
+
+describe('KAFKA_REPLICATION_FACTOR', () => {
+  it("leaves the cluster's default unless set, and reaches the Kafka bus options when set", () => {
+    const unset = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' });
+    expect(unset.kafkaReplicationFactor).toBeNull();
+    expect(kafkaOptions(unset).replicationFactor).toBeUndefined();
+    const three = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_REPLICATION_FACTOR: '3' });
+    expect(kafkaOptions(three).replicationFactor).toBe(3);
+  });
+
+  it('refuses a factor that is not a whole number from 1 to 32', () => {
+    for (const bad of ['0', '1.5', 'three', '33']) {
+      let err: unknown;
+      try {
+        loadConfig({ KAFKA_REPLICATION_FACTOR: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(isFraudError(err) && err.code, bad).toBe('FRAUD_CONFIG_INVALID');
+    }
+  });
+});
