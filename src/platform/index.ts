@@ -38,6 +38,11 @@ export function createBus(config: PlatformConfig, log?: Logger): EventBus {
             { groupId, attempt, waitMs, err: describeClientError(error) },
             'Kafka group join failed, retrying',
           ),
+        onTopicsRetry: ({ attempt, waitMs, error }) =>
+          log?.warn(
+            { attempt, waitMs, err: describeClientError(error) },
+            'Kafka topic set-up failed, retrying',
+          ),
       })
     : new MemoryBus({ partitions: config.partitions, retainPerPartition: EMBEDDED_RETAIN_PER_PARTITION });
 }

@@ -42,9 +42,12 @@ export interface KafkaBusOptions {
    * a single local broker's 1 does too.
    */
   readonly replicationFactor?: number;
+  /** Called before each new attempt of `ensureTopics` after a transient failure. */
+  readonly onTopicsRetry?: (retry: JoinRetry) => void;
   /**
-   * How long a new subscription keeps trying to join its group while the broker answers with
-   * retryable errors (coordinator moving or loading, broker unreachable). Default 60,000 ms.
+   * How long a new subscription keeps trying to join its group, and `ensureTopics` to create
+   * the topics, while the broker answers with retryable errors (coordinator moving or loading,
+   * broker unreachable). Default 60,000 ms.
    */
   readonly joinTimeoutMs?: number;
   /** Told of each retried join (the platform logs it). */
@@ -190,7 +193,14 @@ export class KafkaBus implements EventBus {
   private readonly options: Required<
     Omit<
       KafkaBusOptions,
-      'tls' | 'sasl' | 'sendTimeoutMs' | 'compression' | 'replicationFactor' | 'joinTimeoutMs' | 'onJoinRetry'
+      | 'tls'
+      | 'sasl'
+      | 'sendTimeoutMs'
+      | 'compression'
+      | 'replicationFactor'
+      | 'joinTimeoutMs'
+      | 'onJoinRetry'
+      | 'onTopicsRetry'
     >
   > &
     KafkaBusOptions;
@@ -349,7 +359,32 @@ export class KafkaBus implements EventBus {
     }
   }
 
+  /**
+   * Creates the topics that do not exist yet. Like a group join, this waits out transient broker
+   * trouble (a broker restarting as the services start) until `joinTimeoutMs`; a topic another
+   * process created meanwhile counts as created.
+   */
   async ensureTopics(
+    topics: readonly { name: string; partitions: number; compacted?: boolean }[],
+  ): Promise<void> {
+    try {
+      await untilJoined(() => this.createMissing(topics), {
+        timeoutMs: this.options.joinTimeoutMs ?? 60_000,
+        onRetry: (retry) => this.options.onTopicsRetry?.(retry),
+      });
+    } catch (err) {
+      throw new FraudError(
+        'FRAUD_DEPENDENCY_UNAVAILABLE',
+        `Kafka topic set-up failed: ${describeClientError(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** One attempt, with a fresh admin client. */
+  private async createMissing(
     topics: readonly { name: string; partitions: number; compacted?: boolean }[],
   ): Promise<void> {
     const admin = new Admin({
@@ -360,21 +395,18 @@ export class KafkaBus implements EventBus {
       const existing = new Set(await admin.listTopics());
       for (const t of topics) {
         if (existing.has(t.name)) continue;
-        await admin.createTopics({
-          topics: [t.name],
-          partitions: t.partitions,
-          replicas: this.options.replicationFactor ?? -1,
-          ...(t.compacted ? { configs: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
-        });
+        try {
+          await admin.createTopics({
+            topics: [t.name],
+            partitions: t.partitions,
+            replicas: this.options.replicationFactor ?? -1,
+            ...(t.compacted ? { configs: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+          });
+        } catch (err) {
+          // Another service starting at the same time created it first.
+          if (!someError(err, (e) => e.apiId === 'TOPIC_ALREADY_EXISTS')) throw err;
+        }
       }
-    } catch (err) {
-      throw new FraudError(
-        'FRAUD_DEPENDENCY_UNAVAILABLE',
-        `Kafka topic set-up failed: ${describeClientError(err)}`,
-        {
-          cause: err,
-        },
-      );
     } finally {
       await admin.close();
     }

@@ -106,7 +106,7 @@ export class EnrichedEncoder {
   private at = 0;
   private readonly others: number[] = [];
   private readonly open: Uint8Array;
-  private readonly closeAndSuffix: Uint8Array;
+  private readonly close: Uint8Array;
   // Every separator, back to back, and where each starts: copied byte by byte, which for
   // ~20-byte runs beats a native copy's call overhead.
   private readonly separatorBytes: Uint8Array;
@@ -117,7 +117,7 @@ export class EnrichedEncoder {
     this.slab = Buffer.allocUnsafeSlow(initialBytes);
     const sep = SEPARATORS[form];
     this.open = utf8.encode(OPEN[form]);
-    this.closeAndSuffix = utf8.encode(CLOSE[form]);
+    this.close = utf8.encode(CLOSE[form]);
     this.separatorBytes = utf8.encode(sep.join(''));
     for (let i = 0, at = 0; i <= K; i++) {
       this.separatorAt[i] = at;
@@ -129,7 +129,7 @@ export class EnrichedEncoder {
       this.open.length +
       this.separatorBytes.length +
       K * MAX_NUMBER_BYTES +
-      this.closeAndSuffix.length +
+      this.close.length +
       SUFFIX_BYTES.length +
       2;
   }
@@ -199,7 +199,7 @@ export class EnrichedEncoder {
         t++; // past ',' or ']'
       }
     }
-    o = put(out, o, this.closeAndSuffix);
+    o = put(out, o, this.close);
     o = put(out, o, SUFFIX_BYTES);
     for (let j = 0; j < enrichedAt.length; j++) out[o++] = enrichedAt.charCodeAt(j);
     out[o++] = 34; // "

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JoinRetry, KafkaBus } from '../../../src/adapters/bus-kafka/index.ts';
 import { FraudError } from '../../../src/core/errors/index.ts';
@@ -23,7 +24,7 @@ async function freePortPair(): Promise<number> {
   throw new Error('no free port pair');
 }
 
-describe('KafkaBus group join through an unavailable broker', () => {
+describe('KafkaBus group join and topic set-up through an unavailable broker', () => {
   let runBase: string;
   let kafka: LocalService;
   let brokers: string[];
@@ -73,6 +74,46 @@ describe('KafkaBus group join through an unavailable broker', () => {
       for (const r of (await sub.next(1000)) ?? []) seen.push(r.value.toString());
     }
     expect(seen).toEqual(['{"after":"restart"}']);
+  });
+
+  it('creates topics through a broker restart, and counts a topic another process just created as created', async () => {
+    await kafka.down();
+    const retries: JoinRetry[] = [];
+    let restarted: Promise<unknown> | null = null;
+    const bus = new KafkaBus({
+      brokers,
+      clientId: 'topics-it',
+      joinTimeoutMs: 180_000,
+      onTopicsRetry: (retry) => {
+        retries.push(retry);
+        restarted ??= kafka.up();
+      },
+    });
+    buses.push(bus);
+    const name = `test.topics-restart.${Date.now()}`;
+    await bus.ensureTopics([{ name, partitions: 2 }]);
+    await restarted;
+    expect(retries.length).toBeGreaterThanOrEqual(1);
+    const admin = new Admin({ clientId: 'topics-it-check', bootstrapBrokers: brokers });
+    try {
+      expect(await admin.listTopics()).toContain(name);
+    } finally {
+      await admin.close();
+    }
+
+    // Services starting together each create the topics they miss: every one succeeds.
+    const racers = Array.from(
+      { length: 6 },
+      (_, i) => new KafkaBus({ brokers, clientId: `topics-race-${i}` }),
+    );
+    buses.push(...racers);
+    const stamp = Date.now();
+    const specs = Array.from({ length: 8 }, (_, i) => ({
+      name: `test.topics-race.${stamp}.${i}`,
+      partitions: 1,
+    }));
+    const settled = await Promise.allSettled(racers.map((b) => b.ensureTopics(specs)));
+    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
   });
 
   it('gives up at its deadline with an error that names the group and the broker failures', async () => {
