@@ -13,6 +13,8 @@ interface ClientError {
   readonly message?: string;
   readonly code?: string;
   readonly apiId?: string;
+  /** The broker's own words for a protocol error code, when it sent any. */
+  readonly serverErrorMessage?: string | null;
   readonly canRetry?: boolean;
   readonly errors?: unknown[];
   readonly cause?: unknown;
@@ -48,7 +50,9 @@ export function describeClientError(err: unknown): string {
   const counts = new Map<string, number>();
   for (const leaf of leaves) {
     const l = leaf as ClientError;
-    const what = l.apiId ?? l.message ?? String(leaf);
+    const what = l.apiId
+      ? `${l.apiId}${l.serverErrorMessage ? ` (${l.serverErrorMessage})` : ''}`
+      : (l.message ?? String(leaf));
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   const parts = [...counts].map(([what, n]) => (n > 1 ? `${what} (×${n})` : what));

@@ -72,6 +72,17 @@ describe('which join failures are worth another attempt', () => {
     expect(describeClientError(nested)).toBe(
       'joinGroup failed 2 times: connect ECONNREFUSED 127.0.0.1:1 (×4)',
     );
+    // The broker's own words, when it sent them with the code.
+    const CREATE_TOPICS = 19;
+    const refused = new ResponseError(
+      CREATE_TOPICS,
+      7,
+      { '/topics/0': [38, 'Replication factor: 2 larger than available brokers: 1.'] },
+      {},
+    );
+    expect(describeClientError(new MultipleErrors('Creating topics failed.', [refused]))).toBe(
+      'Creating topics failed: INVALID_REPLICATION_FACTOR (Replication factor: 2 larger than available brokers: 1.)',
+    );
     expect(describeClientError(joinGroupAnswered(GROUP_AUTHORIZATION_FAILED))).toBe(
       'Received response with error while executing API JoinGroup(v9): GROUP_AUTHORIZATION_FAILED',
     );
