@@ -8,7 +8,7 @@ const FeatureValue = Type.Union([Type.Number(), Type.Null()]);
  * vector (state before this transaction was applied) and the feature set version.
  * Missing values (e.g. no history yet) are `null`. The features come in one of two forms
  * (`FRAUD_ENRICHED_FEATURES` picks the one written): an array in the catalogue order of
- * `feature_set_version` (the default: a quarter of the bytes), or an object by name.
+ * `feature_set_version` (the default: about a quarter of the bytes), or an object by name.
  */
 export const EnrichedTransactionSchema = Type.Object(
   {
