@@ -18,7 +18,7 @@ export const alertJson = (alert: Alert): string => JSON.stringify(alert);
  * - `vector` (default): a JSON array in the catalogue order of the record's
  *   `feature_set_version` (the names: `FEATURE_NAMES`, docs/feature-catalogue.md);
  * - `named`: an object by feature name, self-describing.
- * The names are three quarters of a named record's ~2.3 KB, and on Kafka the bytes more than the
+ * The names are three quarters of a named record's ~2.3 KB, and on Kafka the bytes, more than the
  * computation, set how fast produce requests are acknowledged (docs/benchmarks.md, Pipeline).
  */
 export type EnrichedFeatureForm = 'vector' | 'named';
