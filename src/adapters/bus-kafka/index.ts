@@ -10,7 +10,7 @@ import type {
   Subscription,
   TopicMessages,
 } from '../../ports/index.ts';
-import { describeClientError, type JoinRetry, someError, untilJoined } from './join.ts';
+import { describeClientError, type JoinRetry, retryWhileTransient, someError } from './join.ts';
 
 /** Options of the Kafka event bus. */
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -310,7 +310,7 @@ export class KafkaBus implements EventBus {
     const { groupId } = options;
     const closes = this.closes;
     try {
-      const sub = await untilJoined(() => this.join(options, closes), {
+      const sub = await retryWhileTransient(() => this.join(options, closes), {
         timeoutMs: this.options.joinTimeoutMs ?? 60_000,
         onRetry: (retry) => this.options.onJoinRetry?.(groupId, retry),
       });
@@ -368,7 +368,7 @@ export class KafkaBus implements EventBus {
     topics: readonly { name: string; partitions: number; compacted?: boolean }[],
   ): Promise<void> {
     try {
-      await untilJoined(() => this.createMissing(topics), {
+      await retryWhileTransient(() => this.createMissing(topics), {
         timeoutMs: this.options.joinTimeoutMs ?? 60_000,
         onRetry: (retry) => this.options.onTopicsRetry?.(retry),
       });

@@ -77,7 +77,7 @@ export interface JoinRetry {
   readonly error: unknown;
 }
 
-export interface UntilJoinedOptions {
+export interface RetryOptions {
   /** Give up once this much time has passed since the first attempt. */
   readonly timeoutMs: number;
   readonly onRetry?: (retry: JoinRetry) => void;
@@ -94,7 +94,7 @@ const defaultPause = (attempt: number) => Math.min(5000, 500 * 2 ** (attempt - 1
  * pause still ends before the deadline; any other failure, or the deadline, rethrows the last
  * error as it came.
  */
-export async function untilJoined<T>(attempt: () => Promise<T>, options: UntilJoinedOptions): Promise<T> {
+export async function retryWhileTransient<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const pause = options.pauseMs ?? defaultPause;

@@ -3,6 +3,9 @@ import { TransactionSchema } from './transaction.ts';
 
 const FeatureValue = Type.Union([Type.Number(), Type.Null()]);
 
+/** The most values a feature vector may carry (the schema's `maxItems`). */
+export const MAX_FEATURE_VALUES = 4096;
+
 /**
  * The `enriched-transactions` topic: the original transaction, its point-in-time feature
  * vector (state before this transaction was applied) and the feature set version.
@@ -16,7 +19,7 @@ export const EnrichedTransactionSchema = Type.Object(
     features: Type.Union(
       [
         Type.Array(FeatureValue, {
-          maxItems: 4096,
+          maxItems: MAX_FEATURE_VALUES,
           description:
             'Values in the catalogue order of feature_set_version (docs/feature-catalogue.md; FEATURE_NAMES in the core).',
         }),

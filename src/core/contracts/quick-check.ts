@@ -1,3 +1,4 @@
+import { MAX_FEATURE_VALUES } from './enriched.ts';
 import { ISO_3166_ALPHA2, ISO_4217 } from './iso.ts';
 import { parseUtcFast } from './time.ts';
 import type { Transaction } from './transaction.ts';
@@ -134,7 +135,7 @@ export function quickAcceptEnriched(value: unknown): boolean {
     return false;
   // Either form: a vector in catalogue order, or an object by name.
   if (Array.isArray(features)) {
-    if (features.length > MAX_FEATURES) return false;
+    if (features.length > MAX_FEATURE_VALUES) return false;
     for (let i = 0; i < features.length; i++) if (!isFeatureValue(features[i])) return false;
     return true;
   }
@@ -143,8 +144,5 @@ export function quickAcceptEnriched(value: unknown): boolean {
   for (const k in f) if (!isFeatureValue(f[k])) return false;
   return true;
 }
-
-/** The schema's `maxItems` for a feature vector. */
-const MAX_FEATURES = 4096;
 
 const isFeatureValue = (x: unknown): boolean => x === null || (typeof x === 'number' && Number.isFinite(x));

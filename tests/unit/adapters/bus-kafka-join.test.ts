@@ -4,7 +4,7 @@ import {
   describeClientError,
   isTransient,
   type JoinRetry,
-  untilJoined,
+  retryWhileTransient,
 } from '../../../src/adapters/bus-kafka/join.ts';
 
 /*
@@ -111,7 +111,7 @@ describe('joining until the deadline', () => {
     const time = fakeTime();
     const retries: JoinRetry[] = [];
     let calls = 0;
-    const joined = await untilJoined(
+    const joined = await retryWhileTransient(
       async () => {
         calls++;
         if (calls <= 4) throw clientGaveUp(COORDINATOR_NOT_AVAILABLE);
@@ -129,7 +129,7 @@ describe('joining until the deadline', () => {
   it('caps the pause at 5 s', async () => {
     const time = fakeTime();
     let calls = 0;
-    await untilJoined(
+    await retryWhileTransient(
       async () => {
         if (++calls <= 6) throw clientGaveUp(NOT_COORDINATOR);
       },
@@ -143,7 +143,7 @@ describe('joining until the deadline', () => {
     const refused = joinGroupAnswered(GROUP_AUTHORIZATION_FAILED);
     let calls = 0;
     await expect(
-      untilJoined(
+      retryWhileTransient(
         async () => {
           calls++;
           throw refused;
@@ -166,9 +166,11 @@ describe('joining until the deadline', () => {
       throw e;
     };
     // 3 s, pause 0.5 s, 3 s, pause 1 s, 3 s (10.5 s) + 2 s > 12 s: the third failure is final.
-    const thrown = await untilJoined(attempt, { timeoutMs: 12_000, now: time.now, sleep: time.sleep }).catch(
-      (e: unknown) => e,
-    );
+    const thrown = await retryWhileTransient(attempt, {
+      timeoutMs: 12_000,
+      now: time.now,
+      sleep: time.sleep,
+    }).catch((e: unknown) => e);
     expect(errors).toHaveLength(3);
     expect(thrown).toBe(errors[2]);
     expect(time.slept).toEqual([500, 1000]);
