@@ -228,6 +228,29 @@ describe('the Helm chart matches the code', () => {
     expect(validate(bad)).toBe(false);
   });
 
+  it('sets only variables src/config reads (plus NODE_EXTRA_CA_CERTS, read by Node)', () => {
+    const known = configVariables();
+    const helpers = read('infra/helm/fraud-platform/templates/_helpers.tpl');
+    const set = [...helpers.matchAll(/^- name: ([A-Z0-9_]+)$/gm)].map((m) => m[1]!);
+    expect(set).toContain('KAFKA_REPLICATION_FACTOR');
+    expect(set.filter((v) => !known.has(v) && v !== 'NODE_EXTRA_CA_CERTS')).toEqual([]);
+    const keys = Object.keys((values.secrets as unknown as { keys: Record<string, string> }).keys);
+    expect(keys.filter((v) => !known.has(v))).toEqual([]);
+  });
+
+  it('the schema takes a replication factor of 0 (the cluster default) to 32, like the config', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(read('infra/helm/fraud-platform/values.schema.json')));
+    const withFactor = (f: unknown) => {
+      const v = structuredClone(values) as unknown as { config: Record<string, unknown> };
+      v.config['kafkaReplicationFactor'] = f;
+      return validate(v);
+    };
+    expect((values.config as unknown as Record<string, unknown>)['kafkaReplicationFactor']).toBe(0);
+    expect([0, 1, 3, 32].map(withFactor)).toEqual([true, true, true, true]);
+    expect([-1, 33, '3'].map(withFactor)).toEqual([false, false, false]);
+  });
+
   it('templates have balanced actions and blocks', () => {
     // A cheap structural check that runs anywhere; `helm lint --strict` and `helm template` are the
     // real ones (run by hand with Helm 3.19, see docs/deployment.md).

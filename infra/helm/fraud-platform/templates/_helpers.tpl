@@ -114,6 +114,10 @@ app.kubernetes.io/component: {{ .component }}
 - name: KAFKA_SASL_MECHANISM
   value: {{ .Values.config.kafkaSaslMechanism | quote }}
 {{- end }}
+{{- if .Values.config.kafkaReplicationFactor }}
+- name: KAFKA_REPLICATION_FACTOR
+  value: {{ .Values.config.kafkaReplicationFactor | quote }}
+{{- end }}
 {{- range $var, $key := .Values.secrets.keys }}
 {{- if and $key (or (ne $var "NEO4J_PASSWORD") $.Values.config.neo4jUri) }}
 - name: {{ $var }}
