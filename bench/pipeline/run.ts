@@ -224,6 +224,9 @@ async function offer(
   return start;
 }
 
+/** How often a paced Kafka phase sends (see `offerTracked`). */
+const LINGER_MS = 5;
+
 function machine() {
   return {
     cpus: cpus().length,
@@ -507,6 +510,9 @@ async function kafka(
     topics: [TOPICS.scores],
     from: 'earliest',
     maxBatchSize: 5_000,
+    // The latency is read from each score's own timestamp, so the watcher may fetch lazily: a
+    // fetch every 200 ms instead of one per produced batch leaves the broker's CPU to the pipeline.
+    fetch: { maxWaitMs: 200, minBytes: 256 * 1024 },
   });
 
   const sendTimes = new Map<string, number>();
@@ -551,29 +557,36 @@ async function kafka(
       }
     }
   })();
+  // At a fixed rate the records leave every LINGER_MS, each stamped with the time it was due, as
+  // a Kafka producer with linger.ms 5 (the Java client's default since Kafka 4.0) sends them: the
+  // wait counts in the latency. The earlier loop sent every ~2 ms, one produce request per ~10
+  // records, and on a small host the broker's per-request CPU was a large share of its load
+  // (docs/benchmarks.md, Pipeline).
   const offerTracked = async ({ messages, ids }: Phase, rate: number) => {
-    const stamped = messages.map((m, i) => ({ id: ids[i]!, m }));
     const start = Date.now();
+    const paced = Number.isFinite(rate);
     const chunk = 1_000;
-    for (let i = 0; i < stamped.length; ) {
-      if (Number.isFinite(rate)) {
+    let tick = start;
+    for (let i = 0; i < messages.length; ) {
+      let n = Math.min(chunk, messages.length - i);
+      if (paced) {
+        // The next tick (at once when a send took longer than a tick), then whatever is due.
+        tick += LINGER_MS;
+        const wait = tick - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const due = Math.floor(((Date.now() - start) / 1000) * rate) + 1;
-        if (due <= i) {
-          await new Promise((r) => setTimeout(r, 2));
-          continue;
-        }
+        if (due <= i) continue;
+        n = Math.min(n, due - i);
       }
-      const n = Number.isFinite(rate)
-        ? Math.min(Math.floor(((Date.now() - start) / 1000) * rate) + 1 - i, chunk)
-        : chunk;
       const now = Date.now();
-      const slice = stamped.slice(i, i + Math.max(1, n));
-      for (const s of slice) sendTimes.set(s.id, now);
-      await bus.publish(
-        TOPICS.transactions,
-        slice.map((s) => ({ ...s.m, timestamp: now })),
-      );
-      i += slice.length;
+      const batch: OutgoingMessage[] = [];
+      for (let k = i; k < i + n; k++) {
+        const sent = paced ? start + Math.floor((k * 1000) / rate) : now;
+        sendTimes.set(ids[k]!, sent);
+        batch.push({ ...messages[k]!, timestamp: sent });
+      }
+      await bus.publish(TOPICS.transactions, batch);
+      i += n;
     }
     return start;
   };

@@ -65,6 +65,16 @@ export interface PlatformConfig {
    */
   readonly kafkaReplicationFactor: number | null;
   /**
+   * The fetch of every platform consumer: `KAFKA_FETCH_MIN_BYTES` (default 1) and
+   * `KAFKA_FETCH_MAX_WAIT_MS` (default 50), Kafka's `fetch.min.bytes` and `fetch.max.wait.ms`.
+   */
+  readonly kafkaFetch: { readonly minBytes: number; readonly maxWaitMs: number };
+  /**
+   * `KAFKA_COMMIT_INTERVAL_MS`: the processor commits its consumed offsets at most this often
+   * (default 100). Longer means fewer requests and more records redone after a crash.
+   */
+  readonly kafkaCommitIntervalMs: number;
+  /**
    * `FRAUD_ENRICHED_FEATURES`: how `enriched-transactions` records carry the features, `vector`
    * (default; catalogue order of their feature_set_version) or `named` (an object by name).
    */
@@ -104,6 +114,10 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   }
   return n;
 }
+
+const DEFAULT_FETCH_MIN_BYTES = 1;
+const DEFAULT_FETCH_MAX_WAIT_MS = 50;
+const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
@@ -159,6 +173,11 @@ export function loadConfig(
     kafkaReplicationFactor: nonEmpty(env, 'KAFKA_REPLICATION_FACTOR')
       ? intVar(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32)
       : null,
+    kafkaFetch: Object.freeze({
+      minBytes: intVar(env, 'KAFKA_FETCH_MIN_BYTES', DEFAULT_FETCH_MIN_BYTES, 1, 16 * 1024 * 1024),
+      maxWaitMs: intVar(env, 'KAFKA_FETCH_MAX_WAIT_MS', DEFAULT_FETCH_MAX_WAIT_MS, 0, 30_000),
+    }),
+    kafkaCommitIntervalMs: intVar(env, 'KAFKA_COMMIT_INTERVAL_MS', DEFAULT_COMMIT_INTERVAL_MS, 0, 60_000),
     enrichedFeatures: enrichedFeatures(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
     neo4j: neo4jUri

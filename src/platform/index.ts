@@ -56,6 +56,7 @@ export function kafkaOptions(config: PlatformConfig): KafkaBusOptions {
     tls: tls ? (caFile ? { ca: readFileSync(caFile, 'utf8') } : {}) : null,
     sasl,
     compression: config.kafkaCompression,
+    fetch: config.kafkaFetch,
     ...(config.kafkaReplicationFactor === null ? {} : { replicationFactor: config.kafkaReplicationFactor }),
   };
 }

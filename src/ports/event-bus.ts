@@ -29,6 +29,18 @@ export interface SubscribeOptions {
   readonly from?: 'earliest' | 'latest';
   /** Upper bound on records per batch handed to the handler. Default 500. */
   readonly maxBatchSize?: number;
+  /**
+   * How long the broker may hold a fetch waiting for `minBytes` of new records (Kafka's
+   * `fetch.max.wait.ms` and `fetch.min.bytes`). Defaults: the bus's (`KAFKA_FETCH_MAX_WAIT_MS`,
+   * `KAFKA_FETCH_MIN_BYTES`). A reader that is not latency-critical waits longer and fetches
+   * less often. The in-process bus hands records over as they are published and ignores this.
+   */
+  readonly fetch?: FetchOptions;
+}
+
+export interface FetchOptions {
+  readonly maxWaitMs?: number;
+  readonly minBytes?: number;
 }
 
 /** A consumer-group membership. Batches hold records in offset order per partition. */

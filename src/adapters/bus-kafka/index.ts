@@ -5,6 +5,7 @@ import { encodeValues } from '../../core/pipeline/encode.ts';
 import type {
   ConsumedRecord,
   EventBus,
+  FetchOptions,
   OutgoingMessage,
   SubscribeOptions,
   Subscription,
@@ -42,6 +43,13 @@ export interface KafkaBusOptions {
    * a single local broker's 1 does too.
    */
   readonly replicationFactor?: number;
+  /**
+   * The fetch every subscription makes unless it says otherwise (`SubscribeOptions.fetch`).
+   * Default 50 ms and 1 byte: the broker answers as soon as one record is there. A larger
+   * `minBytes` trades up to `maxWaitMs` of latency at low rates for fewer, fuller fetches (each
+   * request costs the broker and the client CPU whatever it carries; docs/benchmarks.md, Pipeline).
+   */
+  readonly fetch?: FetchOptions;
   /** Called before each new attempt of `ensureTopics` after a transient failure. */
   readonly onTopicsRetry?: (retry: JoinRetry) => void;
   /**
@@ -198,6 +206,7 @@ export class KafkaBus implements EventBus {
       | 'sendTimeoutMs'
       | 'compression'
       | 'replicationFactor'
+      | 'fetch'
       | 'joinTimeoutMs'
       | 'onJoinRetry'
       | 'onTopicsRetry'
@@ -343,7 +352,8 @@ export class KafkaBus implements EventBus {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 15_000,
-      maxWaitTime: 50,
+      maxWaitTime: options.fetch?.maxWaitMs ?? this.options.fetch?.maxWaitMs ?? 50,
+      minBytes: options.fetch?.minBytes ?? this.options.fetch?.minBytes ?? 1,
       highWaterMark: Math.max(1024, (options.maxBatchSize ?? 500) * 4),
     });
     try {

@@ -33,6 +33,7 @@ export async function startProcessorService(
     maxBatchSize: options.maxBatchSize,
     from: options.from,
     enrichedFeatures: config.enrichedFeatures,
+    commitIntervalMs: config.kafkaCommitIntervalMs,
   });
   const http = Fastify({ logger: false });
   await http.register(healthPlugin, {

@@ -52,6 +52,48 @@ describe('KafkaBus.ensureTopics replication factor', () => {
   });
 });
 
+describe('KafkaBus fetch settings', () => {
+  it('a subscription that asks for more bytes than arrive gets them once per fetch wait; the default one as they come', async () => {
+    const topic = await freshTopic(brokers, 'fetch-wait');
+    const bus = new KafkaBus({ brokers, clientId: 'fetch-wait' });
+    const run = Date.now();
+    const lazy = await bus.subscribe({
+      groupId: `fetch-lazy-${run}`,
+      topics: [topic],
+      from: 'earliest',
+      fetch: { maxWaitMs: 1_000, minBytes: 1 << 20 },
+    });
+    const eager = await bus.subscribe({ groupId: `fetch-eager-${run}`, topics: [topic], from: 'earliest' });
+    const count = 20;
+    // Batches of records that arrived, as each subscription was handed them.
+    const batches = (sub: typeof lazy) =>
+      (async () => {
+        const sizes: number[] = [];
+        let n = 0;
+        const end = Date.now() + 20_000;
+        while (n < count && Date.now() < end) {
+          const batch = (await sub.next(100)) ?? [];
+          if (batch.length > 0) sizes.push(batch.length);
+          n += batch.length;
+        }
+        return sizes;
+      })();
+    const readers = [batches(lazy), batches(eager)];
+    // One small record every 100 ms, for 2 s.
+    for (let i = 0; i < count; i++) {
+      await bus.publish(topic, [{ key: 'card', value: `{"n":${i}}` }]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [lazySizes, eagerSizes] = await Promise.all(readers);
+    await bus.close();
+    expect(lazySizes!.reduce((a, b) => a + b, 0)).toBe(count);
+    expect(eagerSizes!.reduce((a, b) => a + b, 0)).toBe(count);
+    // The broker held each lazy fetch for its second: the 2 s of records came in a few fetches.
+    expect(lazySizes!.length).toBeLessThanOrEqual(4);
+    expect(eagerSizes!.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe('KafkaBus with compression', () => {
   it.each(['lz4', 'zstd', 'gzip'] as const)(
     'a %s producer writes batches a plain consumer reads back intact, in order per key',

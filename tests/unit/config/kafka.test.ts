@@ -35,3 +35,31 @@ describe('KAFKA_REPLICATION_FACTOR', () => {
       );
   });
 });
+
+describe('KAFKA_FETCH_MIN_BYTES, KAFKA_FETCH_MAX_WAIT_MS, KAFKA_COMMIT_INTERVAL_MS', () => {
+  it('default to an answer as soon as a record is there and a commit at most every 100 ms, and reach the bus', () => {
+    const unset = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' });
+    expect(unset.kafkaFetch).toEqual({ minBytes: 1, maxWaitMs: 50 });
+    expect(unset.kafkaCommitIntervalMs).toBe(100);
+    const set = loadConfig({
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_FETCH_MIN_BYTES: '16384',
+      KAFKA_FETCH_MAX_WAIT_MS: '10',
+      KAFKA_COMMIT_INTERVAL_MS: '1000',
+    });
+    expect(kafkaOptions(set).fetch).toEqual({ minBytes: 16384, maxWaitMs: 10 });
+    expect(set.kafkaCommitIntervalMs).toBe(1000);
+  });
+
+  it('refuses values out of range', () => {
+    expect(() => loadConfig({ KAFKA_FETCH_MIN_BYTES: '0' })).toThrow(
+      configInvalid(`KAFKA_FETCH_MIN_BYTES must be an integer in [1, 16777216], got '0'`),
+    );
+    expect(() => loadConfig({ KAFKA_FETCH_MAX_WAIT_MS: '-1' })).toThrow(
+      configInvalid(`KAFKA_FETCH_MAX_WAIT_MS must be an integer in [0, 30000], got '-1'`),
+    );
+    expect(() => loadConfig({ KAFKA_COMMIT_INTERVAL_MS: '1.5' })).toThrow(
+      configInvalid(`KAFKA_COMMIT_INTERVAL_MS must be an integer in [0, 60000], got '1.5'`),
+    );
+  });
+});

@@ -392,6 +392,62 @@ describe('produce and commit chains', () => {
     await again.close();
   });
 
+  it('commits at most once per commit interval while batches keep coming, and a stop commits at once', async () => {
+    const bus = new MemoryBus({ partitions: 1 });
+    const platform = await embeddedPlatform({ bus });
+    const commitTimes: number[] = [];
+    const timedCommits: typeof bus = Object.assign(Object.create(bus), {
+      subscribe: async (options: Parameters<typeof bus.subscribe>[0]) => {
+        const sub = await bus.subscribe(options);
+        if (!options.topics.includes(TOPICS.transactions)) return sub;
+        return {
+          next: (wait?: number) => sub.next(wait),
+          commit: (r: Parameters<typeof sub.commit>[0]) => {
+            commitTimes.push(Date.now());
+            return sub.commit(r);
+          },
+          close: () => sub.close(),
+        };
+      },
+    });
+    const processor = new StreamProcessor({
+      bus: timedCommits,
+      engine: platform.engine,
+      features: platform.features,
+      maxBatchSize: 10,
+      consumeLabels: false,
+      commitIntervalMs: 250,
+    });
+    await processor.start();
+    const txs = stream(400, 8);
+    // 40 batches over about a second, each produced on its own.
+    for (let i = 0; i < txs.length; i += 10) {
+      await bus.publish(
+        TOPICS.transactions,
+        txs.slice(i, i + 10).map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+      );
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    while (processor.processed < txs.length) await new Promise((r) => setTimeout(r, 10));
+    // Without the interval each batch's commit would follow the last one back to back.
+    expect(commitTimes.length).toBeGreaterThanOrEqual(2);
+    expect(commitTimes.length).toBeLessThanOrEqual(7);
+    for (let i = 1; i < commitTimes.length; i++) {
+      expect(commitTimes[i]! - commitTimes[i - 1]!).toBeGreaterThanOrEqual(240);
+    }
+    // The last batches wait for the next commit; a stop does not wait out the interval.
+    const stopping = Date.now();
+    await processor.stop();
+    expect(Date.now() - stopping).toBeLessThan(240);
+    const again = await bus.subscribe({
+      groupId: 'fraud-processor',
+      topics: [TOPICS.transactions],
+      from: 'earliest',
+    });
+    expect(await again.next(200)).toEqual([]);
+    await again.close();
+  });
+
   it('retries a failed produce, and never reuses the bytes handed to the failed attempt (a timed-out send may still hold them)', async () => {
     const { FraudError } = await import('../../../src/core/errors/index.ts');
     const bus = new MemoryBus({ partitions: 1 });
