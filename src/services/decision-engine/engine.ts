@@ -38,6 +38,13 @@ export interface DecisionResult {
   readonly alert: Alert | null;
 }
 
+/** A decided batch whose review and block explanations may still be computing. */
+export interface DecidedBatch {
+  readonly results: DecisionResult[];
+  /** Resolves once the explanations are on the scores; never rejects (explanations are advisory). */
+  readonly explained: Promise<void>;
+}
+
 class Decided implements DecisionResult {
   readonly transaction: Transaction;
   readonly features: FeatureVector;
@@ -88,7 +95,21 @@ export class DecisionEngine {
     transactions: readonly Transaction[],
     receivedAt?: readonly number[],
   ): Promise<DecisionResult[]> {
-    if (transactions.length === 0) return [];
+    const batch = await this.decideBatch(transactions, receivedAt);
+    await batch.explained;
+    return batch.results;
+  }
+
+  /**
+   * `decide` without waiting for the explanations: they are computed on the model's explanation
+   * thread while the caller goes on (the stream processor decides its next batch meanwhile and
+   * waits for them only to produce). The decisions themselves are final when this resolves.
+   */
+  async decideBatch(
+    transactions: readonly Transaction[],
+    receivedAt?: readonly number[],
+  ): Promise<DecidedBatch> {
+    if (transactions.length === 0) return { results: [], explained: Promise.resolve() };
     const started = this.now();
     // Read both holders once: one batch is decided by one rule set and one model version.
     const policy = this.deps.policy.current;
@@ -165,16 +186,18 @@ export class DecisionEngine {
             };
       results[i] = new Decided(transaction, vector, score, alert);
     }
+    let explained = Promise.resolve();
     if (model && explain.length > 0) {
-      // One call per batch: the model may explain them on another thread meanwhile.
-      const top = await explainSafely(
+      // One call per batch: the model explains them on another thread meanwhile.
+      explained = explainSafely(
         model,
         explain.map((i) => vectors[i]!),
         this.deps.explainTop ?? 5,
-      );
-      if (top) for (let j = 0; j < explain.length; j++) results[explain[j]!]!.score.explanations = top[j]!;
+      ).then((top) => {
+        if (top) for (let j = 0; j < explain.length; j++) results[explain[j]!]!.score.explanations = top[j]!;
+      });
     }
-    return results;
+    return { results, explained };
   }
 }
 

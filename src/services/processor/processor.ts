@@ -266,13 +266,15 @@ export class StreamProcessor {
         dlq.push(deadLetter(r, parsed.error));
       }
     }
-    const results = await this.options.engine.decide(valid, receivedAt);
-    return { results, raw, dlq, sendTimes };
+    // The next batch is decided while this one's explanations are computed; `produce` waits for them.
+    const { results, explained } = await this.options.engine.decideBatch(valid, receivedAt);
+    return { results, explained, raw, dlq, sendTimes };
   }
 
   /** Produces a batch's output; resolves with the time it was acknowledged. */
   private async produce(out: BatchOutput): Promise<number> {
     const { bus } = this.options;
+    await out.explained;
     const enriched: OutgoingMessage[] = [];
     const scores: OutgoingMessage[] = [];
     const alerts: OutgoingMessage[] = [];
@@ -473,6 +475,8 @@ export class StreamProcessor {
 
 interface BatchOutput {
   readonly results: DecisionResult[];
+  /** The review and block explanations are on the scores (see `DecisionEngine.decideBatch`). */
+  readonly explained: Promise<void>;
   /** The original JSON of each valid transaction (UTF-8), spliced into its enriched record. */
   readonly raw: Uint8Array[];
   readonly dlq: OutgoingMessage[];

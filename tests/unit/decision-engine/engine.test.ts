@@ -96,3 +96,28 @@ describe('DecisionEngine explanations', () => {
     expect(results.every((r) => r.score.missing_signals === undefined)).toBe(true);
   });
 });
+
+describe('DecisionEngine.decideBatch', () => {
+  it('settles the decisions without waiting for the explanations, which land on the scores later', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const model = fakeModel(async (vectors) => {
+      await gate;
+      return vectors.map(contribution);
+    });
+    const engine = new DecisionEngine({
+      features: new MemoryFeatureStore(),
+      graph: noGraph,
+      policy: { current: policy },
+      model: { current: model },
+    });
+    const { results, explained } = await engine.decideBatch(batch(4));
+    expect(results.map((r) => r.score.decision)).toEqual(['block', 'approve', 'block', 'approve']);
+    expect(results.every((r) => r.score.explanations === undefined)).toBe(true);
+    release();
+    await explained;
+    expect(results.map((r) => r.score.explanations?.length ?? 0)).toEqual([1, 0, 1, 0]);
+  });
+});

@@ -469,6 +469,56 @@ describe('produce and commit chains', () => {
     await expectNothingLeftToRedo(bus);
   });
 
+  it('decides the next batch while the last one is explained, and produces each score with its explanation, in order', async () => {
+    const bus = new MemoryBus({ partitions: 1 });
+    const platform = await embeddedPlatform({ bus });
+    const base = platform.engine;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const decided: number[] = [];
+    // The first batch's explanations hang until released, as a burst of reviews on a busy thread does.
+    const engine = Object.assign(Object.create(base), {
+      decideBatch: async (...args: Parameters<typeof base.decideBatch>) => {
+        const batch = await base.decideBatch(...args);
+        decided.push(args[0].length);
+        const explained = decided.length === 1 ? gate.then(() => batch.explained) : batch.explained;
+        return { results: batch.results, explained };
+      },
+    }) as typeof base;
+    const processor = new StreamProcessor({
+      bus,
+      engine,
+      features: platform.features,
+      maxBatchSize: 5,
+      consumeLabels: false,
+    });
+    const scores = await bus.subscribe({
+      groupId: 'watch-explained',
+      topics: [TOPICS.scores],
+      from: 'earliest',
+    });
+    await processor.start();
+    const txs = stream(15, 3);
+    await bus.publish(
+      TOPICS.transactions,
+      txs.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
+    );
+    // All three batches are decided while the first one's explanations are pending; none is produced.
+    const until = Date.now() + 5_000;
+    while (decided.length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(decided).toEqual([5, 5, 5]);
+    expect(await scores.next(100)).toEqual([]);
+    release();
+    const produced = (await collect(scores, 15, 5_000)).map((r) => JSON.parse(r.value.toString()));
+    expect(produced.map((s) => s.transaction_id)).toEqual(txs.map((t) => t.transaction_id));
+    for (const s of produced) {
+      if (s.decision !== 'approve') expect(s.explanations?.length).toBeGreaterThan(0);
+    }
+    await processor.stop();
+  });
+
   it('retries a failed produce, and never reuses the bytes handed to the failed attempt (a timed-out send may still hold them)', async () => {
     const { FraudError } = await import('../../../src/core/errors/index.ts');
     const bus = new MemoryBus({ partitions: 1 });
