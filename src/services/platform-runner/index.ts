@@ -36,6 +36,7 @@ export async function runPlatform(config: PlatformConfig, options: RunPlatformOp
     metrics: platform.metrics,
     logger,
     enrichedFeatures: config.enrichedFeatures,
+    commitIntervalMs: config.kafkaCommitIntervalMs,
     onBatch: (results, dead, e2e) => summary.observe(results, dead, e2e),
   });
   await processor.start();
