@@ -111,7 +111,7 @@ export class StreamProcessor {
   private committing: Promise<void> | null = null;
   /** When the last commit request started (for `commitIntervalMs`). */
   private lastCommitAt = 0;
-  /** Ends the wait between two commits early (a stop, a rejoin). */
+  /** Ends the wait between two commits early (`commitsSettled`: a drain, a rejoin). */
   private commitNow: (() => void) | null = null;
   private flushCommits = false;
   private subscription: Subscription | null = null;
@@ -173,7 +173,6 @@ export class StreamProcessor {
   /** Graceful drain: stop pulling, finish and commit what is in flight, leave the group. */
   async stop(): Promise<void> {
     this.stopRequested = true;
-    this.commitNow?.();
     if (this.stateValue === 'stopped' || this.stateValue === 'failed' || this.stateValue === 'draining') {
       await Promise.allSettled(this.loops);
       return;
@@ -377,7 +376,7 @@ export class StreamProcessor {
   /** Waits out the rest of the commit interval, unless the commits are being flushed. */
   private async commitPause(): Promise<void> {
     const wait = this.lastCommitAt + (this.options.commitIntervalMs ?? 100) - Date.now();
-    if (wait <= 0 || this.flushCommits || this.stopRequested) return;
+    if (wait <= 0 || this.flushCommits) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.commitNow?.(), wait);
       this.commitNow = () => {
