@@ -43,6 +43,17 @@ export interface FetchOptions {
   readonly minBytes?: number;
 }
 
+/**
+ * For topics whose records are rare and must act at once (rule sets, model promotions): the
+ * broker answers as soon as one record is there, and holds an empty fetch 500 ms. With the bus
+ * default (50 ms) each idle watcher sent 20 fetches a second, each ~0.3 ms of broker CPU on a
+ * small host (docs/benchmarks.md, Pipeline).
+ */
+export const WATCH_FETCH: FetchOptions = { minBytes: 1, maxWaitMs: 500 };
+
+/** For readers that are not latency-critical (labels: chargebacks come days late): fewer, fuller fetches. */
+export const BULK_FETCH: FetchOptions = { minBytes: 64 * 1024, maxWaitMs: 500 };
+
 /** A consumer-group membership. Batches hold records in offset order per partition. */
 export interface Subscription {
   /**

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TOPICS } from '../../core/contracts/index.ts';
-import type { EventBus, ModelScorer, Subscription } from '../../ports/index.ts';
+import { type EventBus, type ModelScorer, type Subscription, WATCH_FETCH } from '../../ports/index.ts';
 import { isRegistrySpec, resolveRegistrySpec } from './registry.ts';
 import { type LoadModelOptions, loadModel, type OnnxModel } from './scorer.ts';
 
@@ -154,6 +154,7 @@ export class ModelWatcher {
         topics: [TOPICS.models],
         from: 'latest',
         maxBatchSize: 50,
+        fetch: WATCH_FETCH,
       });
       for (;;) {
         const batch = await this.subscription.next();

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Label, TOPICS, validators } from '../../core/contracts/index.ts';
-import type { EventBus } from '../../ports/index.ts';
+import { BULK_FETCH, type EventBus } from '../../ports/index.ts';
 import { readLabels } from '../backfill/index.ts';
 
 /**
@@ -107,7 +107,12 @@ export class FileLabelStore {
     signal: AbortSignal,
     onReject?: (raw: string, reason: string) => void,
   ): Promise<number> {
-    const sub = await bus.subscribe({ groupId: 'label-store', topics: [TOPICS.labels], from: 'earliest' });
+    const sub = await bus.subscribe({
+      groupId: 'label-store',
+      topics: [TOPICS.labels],
+      from: 'earliest',
+      fetch: BULK_FETCH,
+    });
     signal.addEventListener('abort', () => void sub.close(), { once: true });
     let total = 0;
     for (;;) {

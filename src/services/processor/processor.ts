@@ -13,13 +13,14 @@ import {
   type EnrichedFeatureForm,
   scoreJson,
 } from '../../core/pipeline/index.ts';
-import type {
-  ConsumedRecord,
-  EventBus,
-  FeatureStore,
-  GraphSignalSource,
-  OutgoingMessage,
-  Subscription,
+import {
+  BULK_FETCH,
+  type ConsumedRecord,
+  type EventBus,
+  type FeatureStore,
+  type GraphSignalSource,
+  type OutgoingMessage,
+  type Subscription,
 } from '../../ports/index.ts';
 import type { DecisionEngine, DecisionResult } from '../decision-engine/index.ts';
 import type { Logger, PlatformMetrics } from '../telemetry/index.ts';
@@ -156,8 +157,8 @@ export class StreamProcessor {
           groupId: `${groupId}-labels`,
           topics: [TOPICS.labels],
           from: 'earliest',
-          // Labels come days after their transactions: no reason to poll the broker 20 times a second.
-          fetch: { maxWaitMs: 500 },
+          // Labels come days after their transactions: fewer, fuller fetches.
+          fetch: BULK_FETCH,
         });
       }
     } catch (err) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { TOPICS } from '../../core/contracts/index.ts';
-import type { EventBus, Subscription } from '../../ports/index.ts';
+import { type EventBus, type Subscription, WATCH_FETCH } from '../../ports/index.ts';
 import type { PolicyHolder, PolicySwap } from './holder.ts';
 import { decodeRuleSet, encodeRuleSet, RULE_SET_KEY } from './message.ts';
 
@@ -47,6 +47,7 @@ export async function watchRuleTopic(
     topics: [topic],
     from: 'earliest',
     maxBatchSize: 100,
+    fetch: WATCH_FETCH,
   });
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => {

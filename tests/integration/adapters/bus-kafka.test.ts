@@ -1,7 +1,9 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { Admin } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../../../src/adapters/bus-kafka/index.ts';
 import { FraudError } from '../../../src/core/errors/index.ts';
+import { type ConsumedRecord, type Subscription, WATCH_FETCH } from '../../../src/ports/index.ts';
 import { eventBusContract } from '../../support/bus-contract.ts';
 import { freshTopic, requireKafka } from '../../support/kafka.ts';
 
@@ -91,6 +93,58 @@ describe('KafkaBus fetch settings', () => {
     // The broker held each lazy fetch for its second: the 2 s of records came in a few fetches.
     expect(lazySizes!.length).toBeLessThanOrEqual(4);
     expect(eagerSizes!.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a watch subscription (rules, models) polls an idle topic twice a second, yet gets a new record at once', async () => {
+    const topic = await freshTopic(brokers, 'fetch-watch');
+    const bus = new KafkaBus({ brokers, clientId: 'fetch-watch' });
+    const run = Date.now();
+    // Fetch requests this file's clients send (the client's diagnostics channel).
+    let fetches = 0;
+    const api = tracingChannel('plt:kafka:connections:api');
+    const handlers = {
+      start: (d: unknown) => {
+        if ((d as { apiKey: number }).apiKey === 1) fetches++;
+      },
+      end() {},
+      asyncStart() {},
+      asyncEnd() {},
+      error() {},
+    };
+    api.subscribe(handlers);
+    // Fetches while the subscription, alone, pulls from the idle topic for 3 s, as a watcher does.
+    const idleFetches = async (sub: Subscription) => {
+      const until = Date.now() + 3_000;
+      fetches = 0;
+      while (Date.now() < until) await sub.next(until - Date.now());
+      return fetches;
+    };
+    try {
+      const polling = await bus.subscribe({ groupId: `poll-${run}`, topics: [topic], from: 'latest' });
+      const pollFetches = await idleFetches(polling);
+      await polling.close();
+      const watch = await bus.subscribe({
+        groupId: `watch-${run}`,
+        topics: [topic],
+        from: 'latest',
+        fetch: WATCH_FETCH,
+      });
+      const watchFetches = await idleFetches(watch);
+      // 500 ms per empty fetch against the bus default of 50 ms.
+      expect(watchFetches).toBeLessThanOrEqual(8);
+      expect(pollFetches).toBeGreaterThanOrEqual(4 * watchFetches);
+      // A record written while a fetch waits is answered at once, not at the end of the 500 ms.
+      await new Promise((r) => setTimeout(r, 200));
+      const sentAt = Date.now();
+      await bus.publish(topic, [{ key: 'rules', value: '{"version":"2"}' }]);
+      let got: ConsumedRecord[] = [];
+      while (got.length === 0) got = (await watch.next(5_000)) ?? [];
+      expect(got[0]!.value.toString()).toBe('{"version":"2"}');
+      expect(Date.now() - sentAt).toBeLessThan(300);
+    } finally {
+      api.unsubscribe(handlers);
+      await bus.close();
+    }
   });
 });
 
