@@ -65,8 +65,8 @@ export interface PlatformConfig {
    */
   readonly kafkaReplicationFactor: number | null;
   /**
-   * The fetch of every platform consumer: `KAFKA_FETCH_MIN_BYTES` (default 65536) and
-   * `KAFKA_FETCH_MAX_WAIT_MS` (default 20), Kafka's `fetch.min.bytes` and `fetch.max.wait.ms`.
+   * The fetch of every platform consumer: `KAFKA_FETCH_MIN_BYTES` (default 1) and
+   * `KAFKA_FETCH_MAX_WAIT_MS` (default 50), Kafka's `fetch.min.bytes` and `fetch.max.wait.ms`.
    */
   readonly kafkaFetch: { readonly minBytes: number; readonly maxWaitMs: number };
   /**
@@ -115,13 +115,8 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return n;
 }
 
-// The broker answers once 64 KiB are there or 20 ms have passed: at 5,000 tx/s the processor gets
-// ~100 records a fetch instead of ~30, and fewer batches mean fewer produce requests and less
-// per-batch work. Measured on 2 cores: the p99 at 5,000 tx/s fell from 129-213 to 71-93 ms and the
-// processor from 0.94 to 0.75 of a core; a record waits up to 20 ms more at low rates (p50 3 ->
-// 16 ms at 200 tx/s). Kafka's own defaults are 1 byte and 500 ms (docs/benchmarks.md, Pipeline).
-const DEFAULT_FETCH_MIN_BYTES = 64 * 1024;
-const DEFAULT_FETCH_MAX_WAIT_MS = 20;
+const DEFAULT_FETCH_MIN_BYTES = 1;
+const DEFAULT_FETCH_MAX_WAIT_MS = 50;
 const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -45,8 +45,7 @@ export interface KafkaBusOptions {
   readonly replicationFactor?: number;
   /**
    * The fetch every subscription makes unless it says otherwise (`SubscribeOptions.fetch`).
-   * Default 50 ms and 1 byte: the broker answers as soon as one record is there (the platform
-   * passes its own, `KAFKA_FETCH_MIN_BYTES`/`KAFKA_FETCH_MAX_WAIT_MS`: 64 KiB, 20 ms). A larger
+   * Default 50 ms and 1 byte: the broker answers as soon as one record is there. A larger
    * `minBytes` trades up to `maxWaitMs` of latency at low rates for fewer, fuller fetches (each
    * request costs the broker and the client CPU whatever it carries; docs/benchmarks.md, Pipeline).
    */

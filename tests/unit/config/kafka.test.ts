@@ -37,9 +37,9 @@ describe('KAFKA_REPLICATION_FACTOR', () => {
 });
 
 describe('KAFKA_FETCH_MIN_BYTES, KAFKA_FETCH_MAX_WAIT_MS, KAFKA_COMMIT_INTERVAL_MS', () => {
-  it('default to a fetch answered at 64 KiB or 20 ms and a commit at most every 100 ms, and reach the bus', () => {
+  it('default to an answer as soon as a record is there and a commit at most every 100 ms, and reach the bus', () => {
     const unset = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' });
-    expect(unset.kafkaFetch).toEqual({ minBytes: 65536, maxWaitMs: 20 });
+    expect(unset.kafkaFetch).toEqual({ minBytes: 1, maxWaitMs: 50 });
     expect(unset.kafkaCommitIntervalMs).toBe(100);
     const set = loadConfig({
       KAFKA_BROKERS: '127.0.0.1:9092',
