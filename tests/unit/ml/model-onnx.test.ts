@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import {
   loadModel,
@@ -12,6 +12,7 @@ import {
 } from '../../../src/adapters/model-onnx/index.ts';
 import { TOPICS } from '../../../src/core/contracts/index.ts';
 import { isFraudError } from '../../../src/core/errors/index.ts';
+import { WATCH_FETCH } from '../../../src/ports/index.ts';
 
 /*
  * The fixtures are small synthetic models trained by ml/tests/make_fixtures.py (feature set
@@ -244,6 +245,7 @@ describe('ModelWatcher: hot swap without restart', () => {
       await bus.ensureTopics([{ name: TOPICS.models, partitions: 1 }]);
       cpSync(join(FIXTURES, 'logreg'), dir, { recursive: true });
       const slot: { current: OnnxModel | null } = { current: null };
+      const subscribe = vi.spyOn(bus, 'subscribe');
       const watcher = new ModelWatcher({
         spec: dir,
         slot,
@@ -254,6 +256,9 @@ describe('ModelWatcher: hot swap without restart', () => {
       });
       await watcher.start();
       expect(slot.current!.version).toMatch(/^logreg-/);
+      // On Kafka an idle fetch is held 500 ms, yet a promotion is answered at once (WATCH_FETCH,
+      // tested against the broker in tests/integration/adapters/bus-kafka.test.ts).
+      expect(subscribe.mock.calls.map(([o]) => o.fetch)).toEqual([WATCH_FETCH]);
       cpSync(join(FIXTURES, 'lightgbm'), dir, { recursive: true });
       const later = new Date(Date.now() + 5000);
       utimesSync(join(dir, 'model.json'), later, later);

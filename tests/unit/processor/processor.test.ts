@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import { type Alert, type Score, TOPICS, validators } from '../../../src/core/contracts/index.ts';
 import { FEATURE_NAMES, namedFeatures } from '../../../src/core/features/index.ts';
 import { ENRICHED_FEATURE_FORMS, type EnrichedFeatureForm } from '../../../src/core/pipeline/index.ts';
-import type { ConsumedRecord, Subscription } from '../../../src/ports/index.ts';
+import { BULK_FETCH, type ConsumedRecord, type Subscription } from '../../../src/ports/index.ts';
 import { StreamProcessor } from '../../../src/services/processor/index.ts';
 import { embeddedPlatform, stream, tx } from '../../support/platform.ts';
 
@@ -64,6 +64,16 @@ async function setup(options: { maxBatchSize?: number; enrichedFeatures?: Enrich
 }
 
 describe('StreamProcessor', () => {
+  it('reads transactions with the bus default fetch and labels in bulk fetches (days late anyway)', async () => {
+    const { bus, processor } = await setup();
+    const subscribe = vi.spyOn(bus, 'subscribe');
+    await processor.start();
+    const asked = new Map(subscribe.mock.calls.map(([o]) => [o.topics.join(','), o.fetch]));
+    expect(asked.get(TOPICS.transactions)).toBeUndefined();
+    expect(asked.get(TOPICS.labels)).toEqual(BULK_FETCH);
+    await processor.stop();
+  });
+
   it("turns the brief's example payload into a brief-format score, an enriched record and an alert", async () => {
     const { bus, processor, watch } = await setup();
     const scores = await watch(TOPICS.scores);

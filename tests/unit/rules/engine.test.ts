@@ -2,12 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
 import { BRIEF_EXAMPLE_TRANSACTION } from '../../../src/core/contracts/index.ts';
 import { type DecisionFacts, policyCompiler } from '../../../src/core/decision/index.ts';
 import { ListStore } from '../../../src/core/lists/index.ts';
 import type { Catalogue } from '../../../src/core/rules/index.ts';
+import { WATCH_FETCH } from '../../../src/ports/index.ts';
 import { type BacktestItem, formatReport, runBacktest } from '../../../src/services/rules-engine/backtest.ts';
 import {
   JsonFileListPersistence,
@@ -72,9 +73,12 @@ describe('watchRuleTopic (in-process bus)', () => {
     const h1 = newHolder();
     const h2 = newHolder();
     const rejects: string[] = [];
+    const subscribe = vi.spyOn(bus, 'subscribe');
     const w1 = await watchRuleTopic(bus, h1, { onReject: (e) => rejects.push(e.message) });
     const w2 = await watchRuleTopic(bus, h2, { catchUpMs: 5000 });
     await Promise.all([w1.ready, w2.ready]);
+    // On Kafka an idle fetch is held 500 ms, yet a new set is answered at once (WATCH_FETCH).
+    expect(subscribe.mock.calls.map(([o]) => o.fetch)).toEqual([WATCH_FETCH, WATCH_FETCH]);
     expect(h1.current.version).toMatch(/^b\+/);
     expect(h2.current.version).toMatch(/^b\+/);
 
