@@ -18,6 +18,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '../../src/adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
+import { ThreadedFeatureStore } from '../../src/adapters/features-memory/thread.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { TOPICS } from '../../src/core/contracts/index.ts';
 import { createPlatform, EMBEDDED_RETAIN_PER_PARTITION, topicSpecs } from '../../src/platform/index.ts';
@@ -60,6 +61,8 @@ export interface PipelineBenchResult {
     seconds: number;
     throughput_tx_s: number;
     cpu_ms_per_tx?: number;
+    /** Embedded: the CPU time of the thread that decides (the main thread) per transaction. */
+    decision_thread_cpu_ms_per_tx?: number;
     latency_ms: Summary;
   };
   readonly sustained: {
@@ -129,12 +132,21 @@ const roundSummary = (s: Summary): Summary => ({
   mean: round(s.mean),
 });
 
-function saturationResult(count: number, seconds: number, latency: Summary, cpuMs?: number) {
+function saturationResult(
+  count: number,
+  seconds: number,
+  latency: Summary,
+  cpuMs?: number,
+  decisionThreadCpuMs?: number,
+) {
   return {
     count,
     seconds: round(seconds, 3),
     throughput_tx_s: Math.round(count / seconds),
     ...(cpuMs === undefined ? {} : { cpu_ms_per_tx: round(cpuMs / count, 4) }),
+    ...(decisionThreadCpuMs === undefined
+      ? {}
+      : { decision_thread_cpu_ms_per_tx: round(decisionThreadCpuMs / count, 4) }),
     latency_ms: roundSummary(latency),
   };
 }
@@ -393,9 +405,11 @@ async function embedded(
   sentAt.clear();
   let base = processed;
   const cpuBefore = process.cpuUsage();
+  const threadCpuBefore = process.threadCpuUsage();
   const satStart = await offer(bus, saturation, Number.POSITIVE_INFINITY, 2_000);
   await waitFor(base + saturation.length);
   const cpu = process.cpuUsage(cpuBefore);
+  const threadCpu = process.threadCpuUsage(threadCpuBefore);
   const satSeconds = (lastAt - satStart) / 1000;
   const satLatency = summarize(latencies.values());
   const satValues = latencies.values().slice();
@@ -414,7 +428,13 @@ async function embedded(
     mode: 'embedded',
     machine: machine(),
     pipeline: describePipeline(platform, config.partitions),
-    saturation: saturationResult(saturation.length, satSeconds, satLatency, (cpu.user + cpu.system) / 1000),
+    saturation: saturationResult(
+      saturation.length,
+      satSeconds,
+      satLatency,
+      (cpu.user + cpu.system) / 1000,
+      (threadCpu.user + threadCpu.system) / 1000,
+    ),
     sustained: sustainedResult(o.rate, sustained.length, susSeconds, susLatency),
   };
   await platform.close();
@@ -431,7 +451,8 @@ async function embedded(
 
 function describePipeline(platform: Awaited<ReturnType<typeof createPlatform>>, partitions: number) {
   return {
-    features: platform.features.kind,
+    features:
+      platform.features instanceof ThreadedFeatureStore ? 'memory, own thread' : platform.features.kind,
     model: platform.model.current?.version ?? 'none',
     rules: platform.policy.current.version,
     graph: platform.graph.kind,

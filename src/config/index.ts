@@ -81,6 +81,11 @@ export interface PlatformConfig {
   readonly enrichedFeatures: EnrichedFeatureForm;
   /** `REDIS_URL`. Unset: in-memory feature state. */
   readonly redisUrl: string | null;
+  /**
+   * `FRAUD_FEATURE_THREAD`: `on` (default) runs the in-memory feature engine on a thread of its
+   * own, `off` on the decision thread. No effect with `REDIS_URL`.
+   */
+  readonly featureThread: boolean;
   /** `NEO4J_URI`, `NEO4J_USER`, `NEO4J_PASSWORD`. Unset: the in-process graph. */
   readonly neo4j: { readonly uri: string; readonly user: string; readonly password: string } | null;
   /** `DATABASE_URL`. Unset: embedded PostgreSQL under the data directory. */
@@ -143,6 +148,14 @@ function enrichedFeatures(env: NodeJS.ProcessEnv): EnrichedFeatureForm {
   return v as EnrichedFeatureForm;
 }
 
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const v = nonEmpty(env, name);
+  if (v === null) return fallback;
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new FraudError('FRAUD_CONFIG_INVALID', `${name} must be on or off, got '${v}'`);
+}
+
 function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | null {
   const v = env[name]?.trim();
   return v ? v : null;
@@ -180,6 +193,7 @@ export function loadConfig(
     kafkaCommitIntervalMs: intVar(env, 'KAFKA_COMMIT_INTERVAL_MS', DEFAULT_COMMIT_INTERVAL_MS, 0, 60_000),
     enrichedFeatures: enrichedFeatures(env),
     redisUrl: nonEmpty(env, 'REDIS_URL'),
+    featureThread: onOff(env, 'FRAUD_FEATURE_THREAD', true),
     neo4j: neo4jUri
       ? Object.freeze({
           uri: neo4jUri,

@@ -76,12 +76,16 @@ export function topicSpecs(partitions: number) {
   ];
 }
 
-/** Redis when `REDIS_URL` is set, else in-memory state. */
+/** Redis when `REDIS_URL` is set, else in-memory state (on its own thread unless `FRAUD_FEATURE_THREAD=off`). */
 export async function createFeatureStore(config: PlatformConfig): Promise<FeatureStore> {
   if (config.redisUrl) {
     // Loaded lazily: the ioredis client is only needed when Redis is configured.
     const { createRedisFeatureStore } = await import('../adapters/features-redis/index.ts');
     return createRedisFeatureStore(config.redisUrl);
+  }
+  if (config.featureThread) {
+    const { ThreadedFeatureStore } = await import('../adapters/features-memory/thread.ts');
+    return new ThreadedFeatureStore();
   }
   return new MemoryFeatureStore();
 }

@@ -8,7 +8,13 @@ import type {
 } from '../../core/contracts/index.ts';
 import type { DecisionFacts, DecisionPolicy } from '../../core/decision/index.ts';
 import { FEATURE_SET_VERSION, featuresToRecord } from '../../core/features/index.ts';
-import type { FeatureStore, FeatureVector, GraphSignalSource, ModelScorer } from '../../ports/index.ts';
+import type {
+  FeatureStore,
+  FeatureVector,
+  GraphSignalSource,
+  GraphSignals,
+  ModelScorer,
+} from '../../ports/index.ts';
 
 /** Something whose current value can be swapped atomically (hot reload of rules and models). */
 export interface Holder<T> {
@@ -116,7 +122,16 @@ export class DecisionEngine {
     const model = this.deps.model.current;
     const challenger = this.deps.challenger?.current ?? null;
 
-    const vectors = await this.deps.features.enrich(transactions);
+    const enriching = this.deps.features.enrich(transactions);
+    // The batch's graph signals while the feature store works (on its own thread, or Redis).
+    let signals: (GraphSignals | undefined)[];
+    try {
+      signals = transactions.map((t) => this.deps.graph.signalsFor(t));
+    } catch (err) {
+      enriching.catch(() => {}); // the graph's error is the one to report
+      throw err;
+    }
+    const vectors = await enriching;
     const modelScores = model ? await scoreSafely(model, vectors) : null;
     const challengerScores = challenger ? await scoreSafely(challenger, vectors) : null;
 
@@ -132,7 +147,7 @@ export class DecisionEngine {
         transaction,
         features: vector,
         modelScore,
-        graph: this.deps.graph.signalsFor(transaction),
+        graph: signals[i],
       };
       const outcome = policy.decide(facts);
       const missing = [...outcome.missingSignals];

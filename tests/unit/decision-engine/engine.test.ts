@@ -121,3 +121,84 @@ describe('DecisionEngine.decideBatch', () => {
     expect(results.map((r) => r.score.explanations?.length ?? 0)).toEqual([1, 0, 1, 0]);
   });
 });
+
+describe('DecisionEngine graph signals', () => {
+  /** A feature store whose batch stays pending until the test releases it. */
+  function heldFeatures() {
+    const inner = new MemoryFeatureStore();
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    return {
+      release: () => release(),
+      store: {
+        kind: 'memory' as const,
+        enrich: async (t: readonly Transaction[]) => {
+          await released;
+          return inner.enrich(t);
+        },
+        addLabels: async () => {},
+        close: async () => {},
+      },
+    };
+  }
+
+  it('reads the whole batch’s signals while its features are still being computed', async () => {
+    const held = heldFeatures();
+    const asked: string[] = [];
+    const graph = {
+      ...noGraph,
+      kind: 'memory' as const,
+      signalsFor: (t: Transaction) => {
+        asked.push(t.transaction_id);
+        return { device_cards_total: Number(t.transaction_id.slice(3)) };
+      },
+    };
+    const engine = new DecisionEngine({
+      features: held.store,
+      graph,
+      policy: { current: policy },
+      model: { current: null },
+    });
+    const deciding = engine.decide(batch(5));
+    await new Promise((r) => setTimeout(r, 20));
+    // The features are held, yet every signal has been read: the graph does not wait for them.
+    expect(asked).toEqual(['ex_0', 'ex_1', 'ex_2', 'ex_3', 'ex_4']);
+    held.release();
+    const results = await deciding;
+    // Each score carries its own transaction's signals.
+    expect(results.map((r) => r.score.graph?.['device_cards_total'])).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a graph that throws fails the batch with its own error, and the pending features are not left unhandled', async () => {
+    const held = heldFeatures();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failingFeatures = {
+        ...held.store,
+        enrich: async () => {
+          throw new Error('features lost');
+        },
+      };
+      const engine = new DecisionEngine({
+        features: failingFeatures,
+        graph: {
+          ...noGraph,
+          signalsFor: () => {
+            throw new Error('graph broke');
+          },
+        },
+        policy: { current: policy },
+        model: { current: null },
+      });
+      await expect(engine.decide(batch(2))).rejects.toThrow('graph broke');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../../src/adapters/bus-memory/index.ts';
-import type { MemoryFeatureStore } from '../../../src/adapters/features-memory/index.ts';
+import { ThreadedFeatureStore } from '../../../src/adapters/features-memory/thread.ts';
 import { type EnrichedTransaction, TOPICS } from '../../../src/core/contracts/index.ts';
 import {
   FEATURE_COUNT,
@@ -38,15 +38,17 @@ describe('online/offline parity through the stream processor', () => {
       from: 'earliest',
     });
     await processor.start();
-    const store = platform.features as MemoryFeatureStore;
+    // The platform's default store: the engine on its own thread.
+    expect(platform.features).toBeInstanceOf(ThreadedFeatureStore);
+    const store = platform.features as ThreadedFeatureStore;
     const frauds = h.labels.filter((l) => l.is_fraud).length;
     await bus.publish(
       TOPICS.labels,
       h.labels.map((l) => ({ key: l.transaction_id, value: JSON.stringify(l) })),
     );
-    for (let i = 0; i < 200 && store.stats().labelsPending < frauds; i++)
+    for (let i = 0; i < 200 && (await store.stats()).labelsPending < frauds; i++)
       await new Promise((r) => setTimeout(r, 25));
-    expect(store.stats().labelsPending).toBe(frauds);
+    expect((await store.stats()).labelsPending).toBe(frauds);
     await bus.publish(
       TOPICS.transactions,
       h.transactions.map((t) => ({ key: t.card_id, value: JSON.stringify(t) })),
@@ -67,9 +69,10 @@ describe('online/offline parity through the stream processor', () => {
       }
     }
     await processor.stop();
+    const applied = (await store.stats()).labelsApplied;
     await platform.close();
     const offline = await replayOffline(h);
     expect(assertIdentical(online, offline)).toBe(3_000 * FEATURE_COUNT);
-    expect(store.stats().labelsApplied).toBe(frauds);
+    expect(applied).toBe(frauds);
   });
 });
