@@ -18,7 +18,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBus } from '../../src/adapters/bus-kafka/index.ts';
 import { MemoryBus } from '../../src/adapters/bus-memory/index.ts';
-import { ThreadedFeatureStore } from '../../src/adapters/features-memory/thread.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { TOPICS } from '../../src/core/contracts/index.ts';
 import { createPlatform, EMBEDDED_RETAIN_PER_PARTITION, topicSpecs } from '../../src/platform/index.ts';
@@ -451,8 +450,7 @@ async function embedded(
 
 function describePipeline(platform: Awaited<ReturnType<typeof createPlatform>>, partitions: number) {
   return {
-    features:
-      platform.features instanceof ThreadedFeatureStore ? 'memory, own thread' : platform.features.kind,
+    features: platform.features.kind,
     model: platform.model.current?.version ?? 'none',
     rules: platform.policy.current.version,
     graph: platform.graph.kind,

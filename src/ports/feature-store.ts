@@ -11,7 +11,8 @@ export type FeatureVector = Float64Array;
  * share it. The computation itself lives in the pure core; a store only keeps state.
  */
 export interface FeatureStore {
-  readonly kind: 'memory' | 'redis';
+  /** `memory-thread`: the in-memory engine on a thread of its own (the embedded default). */
+  readonly kind: 'memory' | 'memory-thread' | 'redis';
   /**
    * Returns each transaction's point-in-time features — the state *before* it is applied —
    * and applies it. Idempotent per `transaction_id`: a replay never double-counts.

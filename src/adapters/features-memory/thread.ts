@@ -41,7 +41,7 @@ interface Waiting {
  * Redis would, rather than carry on with features computed from nothing.
  */
 export class ThreadedFeatureStore implements FeatureStore {
-  readonly kind = 'memory' as const;
+  readonly kind = 'memory-thread' as const;
   readonly #worker: Worker;
   /** Replies come in request order: the oldest waiter takes the next reply. */
   readonly #waiting: Waiting[] = [];

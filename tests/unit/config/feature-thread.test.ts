@@ -26,6 +26,9 @@ describe('FRAUD_FEATURE_THREAD', () => {
     try {
       expect(threaded).toBeInstanceOf(ThreadedFeatureStore);
       expect(inline).toBeInstanceOf(MemoryFeatureStore);
+      // What the start-up lines and the bench results name them.
+      expect(threaded.kind).toBe('memory-thread');
+      expect(inline.kind).toBe('memory');
     } finally {
       await Promise.all([threaded.close(), inline.close()]);
     }
