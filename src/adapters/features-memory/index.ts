@@ -38,7 +38,7 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   async addLabels(labels: readonly Label[]): Promise<void> {
-    for (const l of labels) this.engine.addLabel(l.transaction_id, l.is_fraud, eventTime(l.labeled_at));
+    applyLabels(this.engine, labels);
   }
 
   /** Counters and state sizes, for metrics and tests. */
@@ -47,4 +47,9 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Makes labels visible to `engine`'s risk features, each from its `labeled_at` (both in-memory stores). */
+export function applyLabels(engine: FeatureEngine, labels: readonly Label[]): void {
+  for (const l of labels) engine.addLabel(l.transaction_id, l.is_fraud, eventTime(l.labeled_at));
 }

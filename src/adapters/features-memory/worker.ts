@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FeatureEngine, type FeatureEngineOptions } from '../../core/features/index.ts';
-import { eventTime } from '../../core/features/reduce.ts';
+import { applyLabels } from './index.ts';
 import type { FeatureThreadReply, FeatureThreadRequest } from './thread.ts';
 import { enrichBatch } from './wire.ts';
 
@@ -21,7 +21,7 @@ port.on('message', (req: FeatureThreadRequest) => {
         return;
       }
       case 'labels':
-        for (const l of req.labels) engine.addLabel(l.transaction_id, l.is_fraud, eventTime(l.labeled_at));
+        applyLabels(engine, req.labels);
         reply = { kind: 'done' };
         break;
       case 'stats':

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,11 +80,15 @@ describe('the feature engine on its own thread', () => {
        const v = await new ThreadedFeatureStore().enrich(stream(10, 2));
        console.log(v.length);`,
     );
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', script],
-      { timeout: 20_000 },
-    );
-    expect(stdout.trim()).toBe('10');
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', script],
+        { timeout: 20_000 },
+      );
+      expect(stdout.trim()).toBe('10');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
